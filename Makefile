@@ -1,0 +1,53 @@
+# sitrep: `make run` sets everything up and runs the pipeline on the bundled samples;
+# `make test` runs lint, types and the test suite.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test lint fmt typecheck pytest test-reliability bench ui clean help
+
+help:
+	@echo "make run    - install (first time) and run the pipeline on data/samples"
+	@echo "make test   - ruff, mypy and pytest"
+	@echo "make bench  - benchmarks, results in bench/results/"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(BIN)/sitrep: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: $(BIN)/sitrep
+	$(BIN)/sitrep run
+
+lint: $(BIN)/sitrep
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(BIN)/sitrep
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(BIN)/sitrep
+	$(BIN)/mypy
+
+pytest: $(BIN)/sitrep
+	$(BIN)/pytest -m "not reliability"
+
+test: lint typecheck pytest
+
+test-reliability: $(BIN)/sitrep
+	$(BIN)/pytest -m reliability
+
+bench: $(BIN)/sitrep
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf .sitrep .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Prefect flows, tasks, deployments, the CLI and its settings."""

@@ -1,0 +1,243 @@
+"""The `sitrep` command line: run the pipeline, load files, query the warehouse, report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
+
+app = typer.Typer(
+    help="sitrep: displacement statistics and news into one DuckDB warehouse and a report.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
+FORMATS = ("table", "csv", "json")
+
+
+class UsageError(Exception):
+    """Bad usage or input: exit code 2."""
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _settings(config: Path | None = None) -> Settings:
+    settings = Settings(config=config) if config else Settings()
+    if "PREFECT_HOME" not in os.environ:
+        prefect_home = (settings.home / "prefect").resolve()
+        prefect_home.mkdir(parents=True, exist_ok=True)
+        os.environ["PREFECT_HOME"] = str(prefect_home)
+    quiet_environment()
+    return settings
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Only this configured source (repeatable)."),
+    ] = None,
+) -> None:
+    """Run the whole pipeline for the configured sources.
+
+    Example: sitrep run --config sitrep.toml --source dtm
+    """
+    settings = _settings(config)
+    try:
+        sources = settings.sources()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if source:
+        unknown = sorted(set(source) - {s.name for s in sources})
+        if unknown:
+            names = ", ".join(s.name for s in sources)
+            raise fail(f"no configured source named {', '.join(unknown)}; configured: {names}")
+        sources = [s for s in sources if s.name in source]
+    _check_kinds(sources)
+    failed = _run_pipeline(settings, sources)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def load(
+    kind: Annotated[str, typer.Argument(help="Source kind, e.g. dtm or article-files.")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs of that kind.")],
+    name: Annotated[str | None, typer.Option(help="Source name to record (default: kind).")] = None,
+) -> None:
+    """Ingest files or URLs of one kind through the same pipeline.
+
+    Example: sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
+    """
+    settings = _settings()
+    locations = []
+    for p in paths:
+        if "://" not in p and not Path(p).exists():
+            raise fail(f"{p}: no such file or folder")
+        locations.append(p if "://" in p else str(Path(p).resolve()))
+    source = SourceConfig(name=name or kind, kind=kind, location=locations)
+    _check_kinds([source])
+    failed = _run_pipeline(settings, [source])
+    raise typer.Exit(2 if failed else 0)
+
+
+def _check_kinds(sources: list[SourceConfig]) -> None:
+    from flows.sources import UnknownKindError, get_kind
+
+    for s in sources:
+        try:
+            get_kind(s.kind)
+        except UnknownKindError as exc:
+            raise fail(f"source {s.name}: {exc}") from None
+
+
+def _run_pipeline(settings: Settings, sources: list[SourceConfig]) -> bool:
+    """Run the flow, print the counts table and where things are; True when it failed."""
+    from flows.pipeline import pipeline
+    from warehouse.status import run_counts
+
+    state = pipeline(sources, str(settings.home.resolve()), return_state=True)
+    flow_run_id = str(state.state_details.flow_run_id)
+    rows = run_counts(settings.warehouse, flow_run_id)
+    _print_rows(rows, "table", title="Rows per source and table")
+    failed = state.is_failed()
+    if failed:
+        for line in _failure_lines(state.message):
+            err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+    out.print(f"warehouse: {settings.warehouse.resolve()}")
+    report = settings.reports_dir / "sitrep.md"
+    if report.exists():
+        out.print(f"report:    {report.resolve()}")
+    return failed
+
+
+def _failure_lines(message: str | None) -> list[str]:
+    lines = [e.strip() for e in (message or "").split("; ") if e.strip()]
+    return lines or ["the pipeline failed; see the Prefect log above"]
+
+
+@app.command()
+def query(
+    sql: Annotated[str | None, typer.Argument(help="One SQL statement (read-only).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read SQL from a file.")] = None,
+    name: Annotated[str | None, typer.Option("--name", "-n", help="A named query.")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="key=value bound to $key in the query (repeatable)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Read-only SQL on the warehouse.
+
+    Examples:
+      sitrep query "select iso3, sum(figure) from displacement group by iso3"
+      sitrep query --name latest-idps --param iso3=TCD --format csv
+    """
+    from warehouse.db import WarehouseMissingError
+    from warehouse.query import QueryError, named_sql, run_query
+
+    settings = _settings()
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}")
+    if sum(x is not None for x in (sql, file, name)) != 1:
+        raise fail("give exactly one of: SQL text, --file F.sql or --name NAME")
+    try:
+        text = sql or (file.read_text() if file else named_sql(str(name)))
+        params = _params(param or [], text)
+        columns, rows = run_query(settings.warehouse, text, params)
+    except (QueryError, UsageError, WarehouseMissingError, OSError) as exc:
+        raise fail(str(exc)) from None
+    _print_rows([dict(zip(columns, r, strict=True)) for r in rows], fmt, columns=columns)
+
+
+def _params(pairs: list[str], sql: str) -> dict[str, Any] | None:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise UsageError(f"--param takes key=value, got {pair!r}")
+        params[key] = value
+    for key in _placeholders(sql):
+        params.setdefault(key, None)
+    return params or None
+
+
+def _placeholders(sql: str) -> list[str]:
+    import re
+
+    return sorted(set(re.findall(r"\$([A-Za-z_]\w*)", sql)))
+
+
+@app.command()
+def status() -> None:
+    """Last run per source: status, rows in/loaded/quarantined, freshness."""
+    from warehouse.db import WarehouseMissingError
+    from warehouse.status import source_status
+
+    settings = _settings()
+    try:
+        rows = source_status(settings.warehouse)
+    except WarehouseMissingError as exc:
+        raise fail(str(exc)) from None
+    _print_rows(rows, "table", title=f"Sources in {settings.warehouse}")
+
+
+@app.command()
+def report(
+    country: Annotated[str | None, typer.Option(help="ISO3 code of one country.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the report.")] = None,
+) -> None:
+    """Write the situation report (Markdown).
+
+    Example: sitrep report --country TCD --out reports/
+    """
+    from warehouse.db import WarehouseMissingError
+    from warehouse.report import write_report
+
+    settings = _settings()
+    try:
+        path = write_report(settings, country.upper() if country else None, out_dir)
+    except WarehouseMissingError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"report: {path.resolve()}")
+
+
+def _print_rows(
+    rows: list[dict[str, Any]], fmt: str, title: str | None = None, columns: list[str] | None = None
+) -> None:
+    columns = columns or (list(rows[0]) if rows else [])
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, default=str, indent=1) + "\n")
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[r[c] for c in columns] for r in rows])
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(title=title, show_lines=False)
+        for c in columns:
+            table.add_column(c)
+        for r in rows:
+            table.add_row(*["" if r[c] is None else str(r[c]) for c in columns])
+        out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,106 @@
+"""One settings object: environment (`SITREP_*`), then `sitrep.toml`, then defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+QUIET_ENV = {
+    # No network at run time: keep Prefect, GX and friends from phoning home.
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_UI_ENABLED": "true",
+    "TQDM_DISABLE": "1",
+}
+
+
+class SourceConfig(BaseModel):
+    """A configured source: a name, a kind, where to read it, when, and kind-specific params."""
+
+    name: str
+    kind: str
+    location: list[str]
+    schedule: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("location", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, unreadable or names an unknown source."""
+
+
+class Settings(BaseSettings):
+    """Where sitrep keeps its files, credentials for live services, and run limits."""
+
+    model_config = SettingsConfigDict(env_prefix="SITREP_", extra="ignore")
+
+    home: Path = Path(".sitrep")
+    config: Path | None = None
+    dtm_subscription_key: SecretStr | None = None
+    idmc_client_id: SecretStr | None = None
+    hapi_app_identifier: SecretStr | None = None
+    reliefweb_appname: str | None = None
+    http_timeout: float = 30.0
+    http_retries: int = 4
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    def config_path(self) -> Path | None:
+        """The config file: `--config`/SITREP_CONFIG, else ./sitrep.toml when present."""
+        if self.config is not None:
+            return self.config
+        default = Path("sitrep.toml")
+        return default if default.exists() else None
+
+    def sources(self) -> list[SourceConfig]:
+        """The configured sources, with relative local locations resolved from the config file."""
+        path = self.config_path()
+        if path is None:
+            raise ConfigError("no config: pass --config F or create sitrep.toml (see README)")
+        try:
+            data = tomllib.loads(path.read_text())
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        base = path.resolve().parent
+        return [_resolved(SourceConfig(**s), base) for s in data.get("sources", [])]
+
+
+def _resolved(source: SourceConfig, base: Path) -> SourceConfig:
+    locations = [loc if "://" in loc else str(base / loc) for loc in source.location]
+    return source.model_copy(update={"location": locations})
+
+
+def quiet_environment() -> None:
+    """Set the no-telemetry environment before Prefect or GX is imported (user values win)."""
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)

@@ -1,0 +1,64 @@
+"""The source kinds sitrep reads: each module names its transform and how it fetches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flows.fetch import RawFile, expand, fetch_location
+from flows.settings import Settings, SourceConfig
+from transforms.lineage import Origin
+from transforms.parsed import Parsed
+
+Transform = Callable[[bytes, Origin], Parsed]
+
+
+def fetch_files(
+    source: SourceConfig, settings: Settings, patterns: tuple[str, ...]
+) -> list[RawFile]:
+    """The default fetch: every location (file, folder or URL) into the raw store."""
+    locations = [loc for where in source.location for loc in expand(where, patterns)]
+    return [fetch_location(loc, settings.raw_dir) for loc in locations]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A source kind: its transform, the file patterns it reads and the tables it fills."""
+
+    name: str
+    transform: Transform
+    tables: tuple[str, ...]
+    patterns: tuple[str, ...] = ("*",)
+    # Snapshot kinds re-send everything each time, so a load replaces what came from the same
+    # location; incremental kinds (APIs with a high-water mark) only add and revise records.
+    snapshot: bool = True
+    fetcher: Callable[[SourceConfig, Settings, tuple[str, ...]], list[RawFile]] = field(
+        default=fetch_files
+    )
+
+    def fetch(self, source: SourceConfig, settings: Settings) -> list[RawFile]:
+        return self.fetcher(source, settings, self.patterns)
+
+
+class UnknownKindError(ValueError):
+    """A kind name that no module registers."""
+
+
+def registry() -> dict[str, Kind]:
+    """Every known kind by name."""
+    from flows.sources import article_files, dtm
+
+    kinds = [article_files.KIND, dtm.KIND]
+    return {k.name: k for k in kinds}
+
+
+def get_kind(name: str) -> Kind:
+    """The kind called `name`, or UnknownKindError listing the known ones."""
+    kinds = registry()
+    if name not in kinds:
+        known = ", ".join(sorted(kinds))
+        raise UnknownKindError(f"unknown source kind {name!r}; known kinds: {known}")
+    return kinds[name]
+
+
+__all__ = ["Kind", "UnknownKindError", "get_kind", "registry"]

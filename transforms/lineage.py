@@ -1,0 +1,52 @@
+"""Where a row came from: the lineage columns every canonical row carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+LINEAGE_COLUMNS = (
+    "source",
+    "source_record_id",
+    "source_url",
+    "retrieved_at",
+    "load_run_id",
+    "record_hash",
+)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The raw input a transform reads: which source, from where, when, in which load run."""
+
+    source: str
+    source_url: str
+    retrieved_at: datetime
+    load_run_id: str
+
+    @property
+    def name(self) -> str:
+        """Short name of the input for error messages (last part of its path or URL)."""
+        return self.source_url.rstrip("/").rsplit("/", 1)[-1] or self.source_url
+
+
+def record_hash(df: pd.DataFrame) -> pd.Series:
+    """A stable hash of each row's content columns (lineage excluded), as hex text."""
+    content = df[[c for c in df.columns if c not in LINEAGE_COLUMNS]]
+    if content.empty:
+        return pd.Series([], dtype="string", index=df.index)
+    hashed = pd.util.hash_pandas_object(content.astype("string"), index=False)
+    return hashed.map("{:016x}".format).astype("string")
+
+
+def add_lineage(df: pd.DataFrame, origin: Origin) -> pd.DataFrame:
+    """Stamp source, url, retrieval time, run id and content hash on every row."""
+    out = df.copy()
+    out["source"] = origin.source
+    out["source_url"] = origin.source_url
+    out["retrieved_at"] = pd.Timestamp(origin.retrieved_at)
+    out["load_run_id"] = origin.load_run_id
+    out["record_hash"] = record_hash(df)
+    return out

@@ -1,0 +1,96 @@
+"""What a transform returns: canonical rows per table and the rows it could not use."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+class InputError(ValueError):
+    """A whole input cannot be read (not the expected format); names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One input row that could not become a canonical row, and why."""
+
+    row_no: int
+    reason: str
+    record: dict[str, Any]
+    source_record_id: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "row_no": self.row_no,
+            "source_record_id": self.source_record_id,
+            "reason": self.reason,
+            "record": json.dumps(self.record, default=str, ensure_ascii=False),
+        }
+
+
+@dataclass
+class Parsed:
+    """Canonical frames by table name, with the rejected input rows by table name."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rejects: dict[str, list[Reject]] = field(default_factory=dict)
+
+    def rows_in(self, table: str) -> int:
+        return len(self.tables.get(table, ())) + len(self.rejects.get(table, ()))
+
+
+def rejects_frame(rejects: list[Reject]) -> pd.DataFrame:
+    """Rejects as a frame with columns row_no, source_record_id, reason, record."""
+    cols = ["row_no", "source_record_id", "reason", "record"]
+    return pd.DataFrame([r.as_row() for r in rejects], columns=cols)
+
+
+def split_rejects(
+    raw: pd.DataFrame, problems: pd.Series, ids: pd.Series, row_offset: int = 1
+) -> tuple[pd.Series, list[Reject]]:
+    """Rows whose `problems` entry is set become Rejects; returns the keep-mask and the rejects.
+
+    `problems` holds a reason string (or NA) per row; `row_offset` turns the frame position into
+    the row number a user sees in the file (1 for JSON records, 2 or 3 for CSV with headers).
+    """
+    bad = problems.notna()
+    rejects = [
+        Reject(
+            row_no=int(pos) + row_offset,
+            reason=str(problems.iloc[pos]),
+            record={k: _plain(v) for k, v in raw.iloc[pos].items()},
+            source_record_id=None if pd.isna(ids.iloc[pos]) else str(ids.iloc[pos]),
+        )
+        for pos in bad.to_numpy().nonzero()[0]
+    ]
+    return ~bad, rejects
+
+
+def problem(
+    mask: pd.Series, name: str, values: pd.Series, field: str, what: str, row_offset: int = 1
+) -> pd.Series:
+    """A reason per failing row, `<file> row N field F: <what> (<value>)`, NA elsewhere."""
+    mask = mask.fillna(False).astype(bool)
+    shown = values.astype("string").fillna("null").str.slice(0, 80)
+    rows = pd.Series(range(row_offset, len(values) + row_offset), index=values.index)
+    reason = f"{name} row " + rows.astype("string") + f" field {field}: {what} (" + shown + ")"
+    return reason.where(mask, pd.NA)
+
+
+def first_problem(*checks: pd.Series) -> pd.Series:
+    """Per row, the first non-NA reason among several checks (each a Series of reason or NA)."""
+    out = checks[0].astype("object")
+    for check in checks[1:]:
+        out = out.where(out.notna(), check)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: migrations, views, loads, queries and the situation report."""

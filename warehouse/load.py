@@ -1,0 +1,151 @@
+"""Idempotent, atomic loads of one source run's lake files into the warehouse."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock
+
+from warehouse.db import connect, migrate, transaction
+
+# The columns whose rows a new load replaces: a record, an article, or every fact of an article.
+REPLACE_KEYS: dict[str, tuple[str, ...]] = {
+    "displacement": ("source", "source_record_id"),
+    "articles": ("article_id",),
+    "article_facts": ("article_id",),
+}
+
+
+@dataclass
+class TableLoad:
+    """One table of a source run: the lake file to load, quarantine file and quality record."""
+
+    table: str
+    lake_path: str | None
+    quarantine_path: str | None
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    results: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass
+class LoadRequest:
+    """Everything one source run puts in the warehouse, committed together or not at all."""
+
+    load_run_id: str
+    source: str
+    kind: str
+    started_at: datetime
+    tables: list[TableLoad]
+    replace_urls: list[str] = field(default_factory=list)
+    flow_run_id: str | None = None
+
+
+def lock_for(db_path: Path) -> FileLock:
+    """The file lock that keeps to one writer at a time when no Prefect server arbitrates."""
+    return FileLock(str(db_path) + ".lock", timeout=600)
+
+
+def load(
+    db_path: Path, request: LoadRequest, status: str = "loaded", error: str | None = None
+) -> None:
+    """Replace this source run's partitions and record the run, in one transaction."""
+    with lock_for(db_path), connect(db_path) as con:
+        migrate(con)
+        with transaction(con):
+            for part in request.tables:
+                _load_table(con, request, part)
+            _record_run(con, request, status=status, error=error)
+
+
+def record_failure(db_path: Path, request: LoadRequest, error: str) -> None:
+    """Record a source run that failed before loading; no data table is touched."""
+    with lock_for(db_path), connect(db_path) as con:
+        migrate(con)
+        with transaction(con):
+            _record_run(con, request, status="failed", error=error)
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoad) -> None:
+    table = part.table
+    if table not in REPLACE_KEYS:
+        raise ValueError(f"unknown table {table!r}")
+    if req.replace_urls:
+        con.execute(
+            f"DELETE FROM {table} WHERE source = ? AND source_url IN (SELECT unnest(?))",
+            [req.source, req.replace_urls],
+        )
+        con.execute(
+            'DELETE FROM quarantine WHERE "table" = ? AND source = ? '
+            "AND source_url IN (SELECT unnest(?))",
+            [table, req.source, req.replace_urls],
+        )
+    if part.lake_path and part.rows_loaded:
+        keys = ", ".join(REPLACE_KEYS[table])
+        lake = "read_parquet(?)"
+        con.execute(
+            f"DELETE FROM {table} WHERE ({keys}) IN (SELECT ({keys}) FROM {lake})",
+            [part.lake_path],
+        )
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {lake}", [part.lake_path])
+    if part.quarantine_path and part.rows_quarantined:
+        con.execute(
+            """INSERT INTO quarantine BY NAME
+               SELECT ? AS load_run_id, ? AS "table", row_number() OVER () AS row_no,
+                      ? AS source, source_url, source_record_id, reason, record
+               FROM read_parquet(?)""",
+            [req.load_run_id, table, req.source, part.quarantine_path],
+        )
+    con.executemany(
+        "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                req.load_run_id,
+                table,
+                r["expectation"],
+                r["column"],
+                r["success"],
+                r["unexpected_count"],
+                r["details"],
+            ]
+            for r in part.results
+        ],
+    )
+    con.execute(
+        "INSERT INTO load_run_tables VALUES (?, ?, ?, ?, ?)",
+        [req.load_run_id, table, part.rows_in, part.rows_loaded, part.rows_quarantined],
+    )
+
+
+def _record_run(
+    con: duckdb.DuckDBPyConnection, req: LoadRequest, status: str, error: str | None
+) -> None:
+    totals = [
+        sum(getattr(t, k) for t in req.tables)
+        for k in ("rows_in", "rows_loaded", "rows_quarantined")
+    ]
+    con.execute(
+        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            req.load_run_id,
+            req.flow_run_id,
+            req.source,
+            req.kind,
+            req.started_at,
+            datetime.now(UTC),
+            *totals,
+            status,
+            error,
+        ],
+    )
+
+
+def results_as_dicts(results: Sequence[object]) -> list[dict[str, object]]:
+    """Expectation results (dataclasses) as plain dicts for a LoadRequest."""
+    return [json.loads(json.dumps(vars(r))) for r in results]

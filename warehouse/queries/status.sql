@@ -1,0 +1,19 @@
+-- Per source: its last run, the counts of that run, and how fresh its data is.
+WITH last AS (
+    SELECT *
+    FROM load_runs
+    QUALIFY row_number() OVER (PARTITION BY source ORDER BY finished_at DESC) = 1
+),
+reported AS (
+    SELECT source, max(reported_on) AS last_reported_on, count(*) AS rows_now
+    FROM displacement GROUP BY source
+    UNION ALL
+    SELECT source, max(CAST(coalesce(published_at, retrieved_at) AS DATE)), count(*)
+    FROM articles GROUP BY source
+)
+SELECT l.source, l.kind, l.status, l.finished_at AS last_run, l.rows_in, l.rows_loaded,
+       l.rows_quarantined, r.rows_now AS rows_in_warehouse, r.last_reported_on,
+       l.error
+FROM last l
+LEFT JOIN reported r USING (source)
+ORDER BY l.source;
