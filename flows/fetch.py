@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from flows import http
+
 
 class FetchError(RuntimeError):
     """A location could not be read; says which and why."""
@@ -63,13 +65,12 @@ def fetch_location(location: str, raw_dir: Path, client: httpx.Client | None = N
         except OSError as exc:
             raise FetchError(f"{location}: {exc.strerror or exc}") from exc
     own = client is None
-    client = client or httpx.Client(timeout=30, follow_redirects=True)
+    http_client = client or http.client()
     try:
-        response = client.get(location)
-        response.raise_for_status()
+        response = http.get(http_client, location)
         return store(raw_dir, location, response.content, suffix)
-    except httpx.HTTPError as exc:
-        raise FetchError(f"{location}: {exc}") from exc
+    except http.HttpError as exc:
+        raise FetchError(str(exc)) from exc
     finally:
         if own:
-            client.close()
+            http_client.close()

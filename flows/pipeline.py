@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
@@ -17,6 +16,7 @@ from prefect.runtime import flow_run
 from expectations.runner import validate
 from flows import lake
 from flows.fetch import FetchError, RawFile
+from flows.http import HttpError
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, get_kind
 from transforms.lineage import Origin
@@ -43,14 +43,12 @@ class SourceOutcome:
 
 
 def _network_error(task: object, task_run: object, state: object) -> bool:
-    """Retry a fetch only when the network failed (timeouts, resets, 429 and 5xx)."""
+    """Retry a whole fetch only when the network failed after the client's own retries."""
     try:
         state.result()  # type: ignore[attr-defined]
     except FetchError as exc:
         cause = exc.__cause__
-        if isinstance(cause, httpx.HTTPStatusError):
-            return cause.response.status_code == 429 or cause.response.status_code >= 500
-        return isinstance(cause, httpx.TransportError)
+        return isinstance(cause, HttpError) and (cause.status is None or cause.status >= 429)
     except Exception:
         return False
     return False

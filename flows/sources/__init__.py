@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from flows.fetch import RawFile, expand, fetch_location
 from flows.settings import Settings, SourceConfig
@@ -44,12 +47,16 @@ class UnknownKindError(ValueError):
     """A kind name that no module registers."""
 
 
+@cache
 def registry() -> dict[str, Kind]:
-    """Every known kind by name."""
-    from flows.sources import article_files, dtm
-
-    kinds = [article_files.KIND, dtm.KIND]
-    return {k.name: k for k in kinds}
+    """Every known kind by name: each module in this package that defines `KIND`."""
+    kinds: dict[str, Kind] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        kind = getattr(module, "KIND", None)
+        if isinstance(kind, Kind):
+            kinds[kind.name] = kind
+    return kinds
 
 
 def get_kind(name: str) -> Kind:
