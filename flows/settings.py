@@ -17,6 +17,8 @@ QUIET_ENV = {
     "DO_NOT_TRACK": "1",
     "PREFECT_UI_ENABLED": "true",
     "TQDM_DISABLE": "1",
+    # The temporary API takes ~11 s to start on 2 cores, longer under load.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 
