@@ -195,7 +195,11 @@ def status() -> None:
         rows = source_status(settings.warehouse)
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
+    errors = [(r["source"], r.pop("error")) for r in rows]
     _print_rows(rows, "table", title=f"Sources in {settings.warehouse}")
+    for name, error in errors:
+        if error:
+            err.print(f"[red]{name}:[/red] {error}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -233,7 +237,7 @@ def _print_rows(
     else:
         table = Table(title=title, show_lines=False)
         for c in columns:
-            table.add_column(c)
+            table.add_column(c, overflow="fold")
         for r in rows:
             table.add_row(*["" if r[c] is None else str(r[c]) for c in columns])
         out.print(table)

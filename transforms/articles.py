@@ -34,7 +34,7 @@ def decode(raw: bytes) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    return ftfy.fix_text(text)
+    return ftfy.fix_text(text, uncurl_quotes=False)
 
 
 def article_row(text: str, name: str) -> dict[str, str | None]:

@@ -11,9 +11,9 @@ reported AS (
     SELECT source, max(CAST(coalesce(published_at, retrieved_at) AS DATE)), count(*)
     FROM articles GROUP BY source
 )
-SELECT l.source, l.kind, l.status, l.finished_at AS last_run, l.rows_in, l.rows_loaded,
-       l.rows_quarantined, r.rows_now AS rows_in_warehouse, r.last_reported_on,
-       l.error
+SELECT l.source, l.status, strftime(l.finished_at, '%Y-%m-%d %H:%M') AS last_run,
+       l.rows_in AS "in", l.rows_loaded AS loaded, l.rows_quarantined AS quarantined,
+       r.rows_now AS held, r.last_reported_on AS data_as_of, l.error
 FROM last l
 LEFT JOIN reported r USING (source)
 ORDER BY l.source;
