@@ -39,6 +39,13 @@ def migrations() -> list[tuple[int, str, Path]]:
         if not match:
             raise ValueError(f"migration file {path.name} is not named NNN_name.sql")
         found.append((int(match[1]), match[2], path))
+    versions = [v for v, _, _ in found]
+    clashes = sorted({f"{v:03d}" for v in versions if versions.count(v) > 1})
+    if clashes:
+        raise ValueError(
+            f"two migrations share the number {', '.join(clashes)} in {MIGRATIONS}: "
+            "renumber the newer one to the next free number"
+        )
     return found
 
 
