@@ -37,6 +37,14 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+# Prefect's own console lines are kept for warnings; the Prefect UI still gets every log line.
+CONSOLE_LOGGING = {
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL": "WARNING",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL": "WARNING",
+}
+
+
 def _settings(config: Path | None = None) -> Settings:
     settings = Settings(config=config) if config else Settings()
     if "PREFECT_HOME" not in os.environ:
@@ -109,9 +117,20 @@ def _check_kinds(sources: list[SourceConfig]) -> None:
 
 def _run_pipeline(settings: Settings, sources: list[SourceConfig]) -> bool:
     """Run the flow, print the counts table and where things are; True when it failed."""
+    for key, value in CONSOLE_LOGGING.items():
+        os.environ.setdefault(key, value)
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print(
+            "Starting a temporary Prefect API (about 10 s; set PREFECT_API_URL to use a running "
+            "server)…",
+            style="dim",
+        )
     from flows.pipeline import pipeline
     from warehouse.status import run_counts
 
+    err.print(
+        f"Running {len(sources)} source(s): {', '.join(s.name for s in sources)}", style="dim"
+    )
     state = pipeline(sources, str(settings.home.resolve()), return_state=True)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)

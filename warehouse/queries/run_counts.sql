@@ -1,7 +1,7 @@
 -- Rows in, loaded and quarantined per source and table for one flow run ($flow_run_id),
 -- or for the newest run of each source when $flow_run_id is NULL.
-SELECT r.source, t.table_name AS "table", t.rows_in, t.rows_loaded, t.rows_quarantined,
-       r.status
+SELECT r.source, t.table_name AS "table", t.rows_in AS "in", t.rows_loaded AS loaded,
+       t.rows_quarantined AS quarantined, r.status
 FROM load_runs r
 JOIN load_run_tables t USING (load_run_id)
 WHERE CASE WHEN $flow_run_id IS NULL
