@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +13,9 @@ from pathlib import Path
 import httpx
 
 from flows import http
+from flows.settings import Settings
+
+CHUNK = 2**20
 
 
 class FetchError(RuntimeError):
@@ -31,14 +37,34 @@ class RawFile:
 
 def store(raw_dir: Path, location: str, content: bytes, suffix: str = "") -> RawFile:
     """Keep bytes under raw/<sha[:2]>/<sha><suffix>; the same bytes are stored once."""
-    digest = hashlib.sha256(content).hexdigest()
-    path = raw_dir / digest[:2] / f"{digest}{suffix}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-    return RawFile(location, str(path), digest, datetime.now(UTC))
+    return store_chunks(raw_dir, location, [content], suffix)
+
+
+def store_chunks(
+    raw_dir: Path, location: str, chunks: Iterable[bytes], suffix: str = ""
+) -> RawFile:
+    """Like `store`, from chunks: hashed while written, never held in memory whole.
+
+    Each writer has its own temporary file, so processes storing the same bytes at once
+    cannot hand each other a half-written file. Credentials in a URL are not recorded.
+    """
+    incoming = raw_dir / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    tmp = incoming / f"{uuid.uuid4().hex}.tmp"
+    digest = hashlib.sha256()
+    try:
+        with tmp.open("wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+        sha = digest.hexdigest()
+        path = raw_dir / sha[:2] / f"{sha}{suffix}"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return RawFile(http.redact(location), str(path), sha, datetime.now(UTC))
 
 
 def expand(location: str, patterns: tuple[str, ...]) -> list[str]:
@@ -56,21 +82,50 @@ def expand(location: str, patterns: tuple[str, ...]) -> list[str]:
     return [location]
 
 
-def fetch_location(location: str, raw_dir: Path, client: httpx.Client | None = None) -> RawFile:
-    """Read one file or URL into the raw store."""
+def fetch_location(
+    location: str,
+    raw_dir: Path,
+    client: httpx.Client | None = None,
+    settings: Settings | None = None,
+) -> RawFile:
+    """Read one file or URL into the raw store, within the settings' size limit and retries."""
+    limits = settings or Settings()
     suffix = Path(location.split("?", 1)[0]).suffix[:8]
     if "://" not in location:
-        try:
-            return store(raw_dir, location, Path(location).read_bytes(), suffix)
-        except OSError as exc:
-            raise FetchError(f"{location}: {exc.strerror or exc}") from exc
+        return _fetch_file(location, raw_dir, suffix, limits.max_input_bytes)
     own = client is None
-    http_client = client or http.client()
+    http_client = client or http.client(limits.http_timeout)
     try:
-        response = http.get(http_client, location)
+        response = http.get(
+            http_client,
+            location,
+            retries=limits.http_retries,
+            backoff=limits.http_backoff,
+            max_bytes=limits.max_input_bytes,
+        )
         return store(raw_dir, location, response.content, suffix)
     except http.HttpError as exc:
         raise FetchError(str(exc)) from exc
     finally:
         if own:
             http_client.close()
+
+
+def _fetch_file(location: str, raw_dir: Path, suffix: str, max_bytes: int) -> RawFile:
+    """A local file copied in chunks; over `max_bytes` it is refused before being read."""
+    try:
+        size = Path(location).stat().st_size
+        if size > max_bytes:
+            raise FetchError(
+                f"{location}: {size} bytes, over the input limit of {max_bytes} bytes "
+                "(SITREP_MAX_INPUT_BYTES)"
+            )
+        return store_chunks(raw_dir, location, _chunks(Path(location)), suffix)
+    except OSError as exc:
+        raise FetchError(f"{location}: {exc.strerror or exc}") from exc
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk

@@ -22,6 +22,10 @@ QUIET_ENV = {
 }
 
 
+# The samples shipped with sitrep are always readable, wherever the config file lives.
+BUNDLED_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
 class SourceConfig(BaseModel):
     """A configured source: a name, a kind, where to read it, when, and kind-specific params."""
 
@@ -54,6 +58,15 @@ class Settings(BaseSettings):
     reliefweb_appname: str | None = None
     http_timeout: float = 30.0
     http_retries: int = 4
+    http_backoff: float = 0.5
+    # Inputs are parsed whole, so bigger files are refused (after a bounded-memory copy).
+    max_input_bytes: int = 256 * 2**20
+    # Seconds a command waits for another process to release the warehouse before giving up.
+    lock_wait: float = 600.0
+    # Local locations in the config must resolve (symlinks followed) inside these folders;
+    # empty means the config file's folder and `home`. `allow_any_location` lifts the check.
+    allowed_roots: list[Path] = Field(default_factory=list)
+    allow_any_location: bool = False
 
     @property
     def raw_dir(self) -> Path:
@@ -94,12 +107,36 @@ class Settings(BaseSettings):
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path}: {exc}") from exc
         base = path.resolve().parent
-        return [_resolved(SourceConfig(**s), base) for s in data.get("sources", [])]
+        sources = [_resolved(SourceConfig(**s), base) for s in data.get("sources", [])]
+        if not self.allow_any_location:
+            roots = self.roots(base)
+            for source in sources:
+                _check_inside(source, roots)
+        return sources
+
+    def roots(self, config_dir: Path) -> list[Path]:
+        """Folders local locations may resolve into: `allowed_roots`, else the defaults."""
+        chosen = self.allowed_roots or [config_dir, self.home, BUNDLED_SAMPLES]
+        return [root.resolve() for root in chosen]
 
 
 def _resolved(source: SourceConfig, base: Path) -> SourceConfig:
     locations = [loc if "://" in loc else str(base / loc) for loc in source.location]
     return source.model_copy(update={"location": locations})
+
+
+def _check_inside(source: SourceConfig, roots: list[Path]) -> None:
+    """ConfigError when a local location resolves (`..`, symlinks) outside every root."""
+    for location in source.location:
+        if "://" in location:
+            continue
+        real = Path(location).resolve()
+        if not any(real.is_relative_to(root) for root in roots):
+            raise ConfigError(
+                f"source {source.name}: location {location} resolves to {real}, outside the "
+                f"allowed roots ({', '.join(map(str, roots))}); add its folder to "
+                "SITREP_ALLOWED_ROOTS or set SITREP_ALLOW_ANY_LOCATION=true"
+            )
 
 
 def quiet_environment() -> None:

@@ -21,7 +21,7 @@ def fetch_files(
 ) -> list[RawFile]:
     """The default fetch: every location (file, folder or URL) into the raw store."""
     locations = [loc for where in source.location for loc in expand(where, patterns)]
-    return [fetch_location(loc, settings.raw_dir) for loc in locations]
+    return [fetch_location(loc, settings.raw_dir, settings=settings) for loc in locations]
 
 
 @dataclass(frozen=True)
