@@ -241,6 +241,45 @@ def report(
     out.print(f"report: {path.resolve()}")
 
 
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="CSV with an id column and a text column.")],
+    text_column: Annotated[str, typer.Option(help="Column holding the text.")],
+    id_column: Annotated[str, typer.Option(help="Column holding the id.")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Output CSV (default stdout).")
+    ] = None,
+) -> None:
+    """Displacement facts found in each text of a CSV, one row per fact, most salient first.
+
+    Example: sitrep extract texts.csv --text-column excerpt --id-column excerpt_id --out f.csv
+    """
+    from transforms.extract.rows import (
+        OUTPUT_COLUMNS,
+        MissingColumnError,
+        check_columns,
+        extract_rows,
+    )
+
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            check_columns(reader.fieldnames or [], text_column, id_column)
+            rows = list(extract_rows(reader, text_column, id_column))
+    except (OSError, UnicodeDecodeError, MissingColumnError, csv.Error) as exc:
+        raise fail(f"{file}: {exc}") from None
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    if out_file is None:
+        sys.stdout.write(buf.getvalue())
+    else:
+        out_file.write_text(buf.getvalue(), encoding="utf-8")
+        err.print(f"wrote {len(rows)} facts to {out_file}", highlight=False)
+
+
 def _print_rows(
     rows: list[dict[str, Any]], fmt: str, title: str | None = None, columns: list[str] | None = None
 ) -> None:

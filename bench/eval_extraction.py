@@ -1,0 +1,221 @@
+"""Score `sitrep extract` on the labelled excerpts in ../shared and time it on scraped articles.
+
+Usage: .venv/bin/python bench/eval_extraction.py [--show-misses]
+Writes bench/results/extraction.json. Skips (exit 0) when ../shared/data/articles is absent.
+The labels are scored as given, wrong ones included (excerpt 222 is labelled 6600; its text
+says 66,000). The news texts are read from ../shared only and never copied into the repo.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLES = ROOT.parent / "shared" / "data" / "articles"
+RESULTS = ROOT / "bench" / "results" / "extraction.json"
+SITREP = Path(sys.executable).with_name("sitrep")
+PLACE_WORDS = re.compile(
+    r"\b(?:the|city|town|province|region|district|state|county|governorate|territory|area|"
+    r"prefecture|department|island|sub|of|in)\b"
+)
+
+
+def labelled_sets() -> dict[str, list[dict[str, str]]]:
+    """Both labelled files as rows of id, text and the five labels (None when unlabelled)."""
+    idetect = _read(ARTICLES / "idetect_test_excerpts_labelled.csv")
+    idmc = _read(ARTICLES / "idmc_fully_labelled.csv")
+    return {
+        "idetect_test_excerpts_labelled": [
+            _label(
+                r["excerpt_id"],
+                r["excerpt"],
+                r["Quantity"],
+                r["Unit"],
+                r["Term"],
+                r["Country"],
+                r["Location"],
+            )
+            for r in idetect
+        ],
+        "idmc_fully_labelled": [
+            _label(
+                str(i),
+                r["Excerpt"],
+                r["Displacement figure"],
+                r["Reporting unit"],
+                r["Reporting term"],
+                [*r["Location (Country)"].split(";"), "", ""][1],
+                r["Specific location"],
+            )
+            for i, r in enumerate(idmc, start=1)
+        ],
+    }
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="", errors="replace") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _label(*values: str) -> dict[str, str]:
+    keys = ("id", "text", "figure", "unit", "term", "country", "location")
+    return {k: (v.strip() if v and v.strip() else "") for k, v in zip(keys, values, strict=True)}
+
+
+def run_extract(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], float]:
+    """First (most salient) output row per id from the real `sitrep extract` command."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
+        with src.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["id", "text"])
+            writer.writeheader()
+            writer.writerows({"id": r["id"], "text": r["text"]} for r in rows)
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                str(SITREP),
+                "extract",
+                str(src),
+                "--text-column",
+                "text",
+                "--id-column",
+                "id",
+                "--out",
+                str(dst),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        seconds = time.perf_counter() - started
+        first: dict[str, dict[str, str]] = {}
+        for row in _read(dst):
+            first.setdefault(row["id"], row)
+    return first, seconds
+
+
+def norm(text: str) -> str:
+    """Casefolded, accents and punctuation removed, place-type words dropped."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(PLACE_WORDS.sub(" ", text).split())
+
+
+def same_place(found: str, label: str) -> bool:
+    """A found place matches a label naming it, or one of the places a label lists."""
+    got = norm(found)
+    if not got:
+        return False
+    for part in [label, *re.split(r",|;|\band\b", label)]:
+        want = norm(part)
+        if want and (want in got or got in want or fuzz.token_set_ratio(got, want) >= 85):
+            return True
+    return False
+
+
+def score(rows: list[dict[str, str]], first: dict[str, dict[str, str]]) -> dict[str, object]:
+    """Accuracy per field over the rows labelled for that field, and the ids missed."""
+    checks = {
+        "figure": lambda o, r: _int(o.get("figure")) == _int(r["figure"]),
+        "unit": lambda o, r: o.get("unit", "").casefold() == r["unit"].casefold(),
+        "term": lambda o, r: o.get("term", "") == r["term"].casefold().replace(" ", "_"),
+        "country": lambda o, r: o.get("iso3", "") == r["country"].upper(),
+        "location": lambda o, r: same_place(o.get("place_name", ""), r["location"]),
+    }
+    out: dict[str, object] = {"rows": len(rows), "with_a_fact": sum(r["id"] in first for r in rows)}
+    for field, check in checks.items():
+        labelled = [r for r in rows if r[field]]
+        missed = [r["id"] for r in labelled if not check(first.get(r["id"], {}), r)]
+        out[field] = {
+            "accuracy": round(1 - len(missed) / len(labelled), 3) if labelled else None,
+            "labelled": len(labelled),
+            "missed_ids": missed,
+        }
+    return out
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(float(str(value).replace(",", "")))
+    except ValueError:
+        return None
+
+
+def throughput() -> dict[str, object]:
+    """Articles per second on one core, in process, over the scraped articles with text."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    sys.path.insert(0, str(ROOT))
+    from transforms.extract import extract
+
+    texts = []
+    with (ARTICLES / "d4d_scraped_articles.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            content = json.loads(line).get("content") or ""
+            if len(content) > 200 and content != "retrieval_failed":
+                texts.append(content)
+    started = time.perf_counter()
+    extract("Some 300 people were displaced in Goma.")  # builds the matchers once
+    warmup = time.perf_counter() - started
+    started = time.perf_counter()
+    facts = sum(len(extract(t)) for t in texts)
+    seconds = time.perf_counter() - started
+    chars = sum(len(t) for t in texts)
+    return {
+        "articles": len(texts),
+        "mean_chars": round(chars / len(texts)),
+        "seconds": round(seconds, 2),
+        "articles_per_second": round(len(texts) / seconds, 1),
+        "articles_per_second_at_3kb": round(chars / 3000 / seconds, 1),
+        "facts": facts,
+        "startup_seconds": round(warmup, 2),
+    }
+
+
+def main() -> int:
+    if not ARTICLES.is_dir():
+        print(f"skipped: {ARTICLES} not found")
+        return 0
+    show = "--show-misses" in sys.argv
+    results: dict[str, object] = {"note": __doc__.split("\n")[4].strip() if __doc__ else ""}
+    for name, rows in labelled_sets().items():
+        first, seconds = run_extract(rows)
+        results[name] = {**score(rows, first), "command_seconds": round(seconds, 2)}
+        if show:
+            _show(rows, first)
+    results["throughput"] = throughput()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    for name in ("idetect_test_excerpts_labelled", "idmc_fully_labelled"):
+        part = results[name]
+        assert isinstance(part, dict)
+        print(
+            name,
+            {f: part[f]["accuracy"] for f in ("figure", "unit", "term", "country", "location")},
+        )
+    print("throughput", results["throughput"])
+    return 0
+
+
+def _show(rows: list[dict[str, str]], first: dict[str, dict[str, str]]) -> None:
+    """Label against output for every row with a wrong field (for local error analysis)."""
+    for r in rows:
+        o = first.get(r["id"], {})
+        got = [o.get(k, "") for k in ("figure", "unit", "term", "iso3", "place_name")]
+        want = [r["figure"], r["unit"], r["term"], r["country"], r["location"]]
+        print(f"{r['id']:>4} want {want}\n     got  {got}\n     {r['text'][:300]!r}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

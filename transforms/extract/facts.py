@@ -1,0 +1,125 @@
+"""Displacement facts of one text: figure, unit, term, qualifier, place, date, confidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from spacy.tokens import Span
+
+from transforms.extract.dates import event_date
+from transforms.extract.nlp import pipeline
+from transforms.extract.numbers import Figure, figures
+from transforms.extract.places import PlaceFinder, gazetteer_places
+from transforms.extract.resolve import (
+    ArticlePlaces,
+    Located,
+    country_name,
+    nearby_names,
+    resolve,
+)
+from transforms.extract.terms import Reading, read, term_mentions
+from transforms.extract.textfix import repair
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One displacement figure reported in a text, located and dated where the text allows."""
+
+    iso3: str | None
+    place_name: str | None
+    admin1_pcode: str | None
+    admin2_pcode: str | None
+    figure: int
+    unit: str
+    term: str
+    qualifier: str
+    event_date: date | None
+    sentence: str
+    confidence: float
+    position: int
+
+
+def extract(
+    text: str, published: date | None = None, finder: PlaceFinder | None = None
+) -> list[Fact]:
+    """The facts of a text, most salient first (confidence tier, then order in the text)."""
+    text = repair(text)
+    doc = pipeline()(text)
+    places = resolve((finder or gazetteer_places()).mentions(doc), text)
+    found: list[Fact] = []
+    for sent in doc.sents:
+        found.extend(sentence_facts(sent, places, published))
+    return sorted(found, key=lambda f: (-round(f.confidence, 1), f.position))
+
+
+def sentence_facts(sent: Span, places: ArticlePlaces, published: date | None) -> list[Fact]:
+    """Facts whose figure is in this sentence."""
+    text = sent.text
+    terms = term_mentions(text)
+    out = []
+    for fig in figures(text):
+        reading = read(text, fig, terms)
+        if reading is None or fig.value < 1:
+            continue
+        where = locate(sent, fig, places)
+        out.append(make_fact(sent, fig, reading, where, published))
+    return out
+
+
+def make_fact(
+    sent: Span, fig: Figure, reading: Reading, where: Located | None, published: date | None
+) -> Fact:
+    unit = where.unit if where else None
+    return Fact(
+        iso3=where.iso3 if where else None,
+        place_name=where.text if where else None,
+        admin1_pcode=(unit.pcode if unit.level == 1 else unit.parent) if unit else None,
+        admin2_pcode=unit.pcode if unit and unit.level == 2 else None,
+        figure=fig.value,
+        unit=reading.unit,
+        term=reading.term,
+        qualifier=fig.qualifier,
+        event_date=event_date(sent.text, published),
+        sentence=sent.text.strip(),
+        confidence=confidence(fig, reading, where),
+        position=sent.start_char + fig.num_start,
+    )
+
+
+def confidence(fig: Figure, reading: Reading, where: Located | None) -> float:
+    """A rough 0-1 score: a term right by the figure, a counted noun, digits, a known place."""
+    score = 0.45
+    score += 0.3 if reading.gap <= 30 else 0.15 if reading.gap <= 80 else 0.0
+    score += 0.1 if reading.noun else 0.0
+    score += 0.05 if fig.digits else -0.1 if fig.vague else 0.0
+    score += 0.05 if where is not None and where.unit is not None else 0.0
+    return round(min(score, 0.95), 2)
+
+
+def locate(sent: Span, fig: Figure, places: ArticlePlaces) -> Located | None:
+    """Where a figure is: a unit in its sentence, a named town there, else the article's place."""
+    at = sent.start_char + fig.num_start
+    inside = places.within(sent.start_char, sent.end_char)
+    units = [p for p in inside if p.unit is not None]
+    named = [p for p in inside if p.unit is None and p.iso3]
+    country = _closest([p for p in named if p.named_country], at) or _closest(named, at)
+    iso3 = (
+        _closest(units, at).iso3 if units else country.iso3 if country else None  # type: ignore[union-attr]
+    ) or places.dominant_country()
+    if units:
+        return _closest(units, at)
+    towns = nearby_names(sent.text, sent.start_char, inside)
+    if towns:
+        town = _closest(towns, at)
+        return Located(town.start, town.end, town.text, iso3) if town else None
+    main = places.dominant_unit(iso3)
+    if main is not None:
+        return main
+    if country is not None and country.named_country:
+        return country
+    return Located(at, at, country_name(iso3), iso3) if iso3 else None
+
+
+def _closest(items: list[Located], at: int) -> Located | None:
+    return min(items, key=lambda p: abs(p.start - at), default=None)

@@ -1,0 +1,165 @@
+"""Figures in news phrasing: "over 7 million", "some 300,000", "1.2m", "tens of thousands"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from transforms.extract.lexicon import qualifier_regex
+
+MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+SMALL = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "half a": 0.5, "a quarter of a": 0.25,
+}  # fmt: skip
+SCALE = {
+    "hundred": 100, "thousand": 1_000, "k": 1_000, "lakh": 100_000, "lakhs": 100_000,
+    "million": 1_000_000, "millions": 1_000_000, "m": 1_000_000, "mn": 1_000_000,
+    "mln": 1_000_000, "crore": 10_000_000, "billion": 1_000_000_000, "bn": 1_000_000_000,
+}  # fmt: skip
+VAGUE = {
+    "hundreds of thousands": 100_000, "tens of thousands": 10_000, "thousands": 1_000,
+    "hundreds": 100, "dozens": 24, "scores": 40, "millions": 1_000_000,
+}  # fmt: skip
+
+DIGITS = (
+    r"\d{1,3}(?:(?:,\s?|[ \u00a0\u202f'])\d{3})+(?![\d])"  # 1,200  158 000  61, 000
+    r"|\d{1,3}(?:\.\d{3})+(?![\d.,])"  # 1.300 (dot as thousands separator)
+    r"|\d+(?:\.\d+)?"
+)
+WORDS = "|".join(sorted((re.escape(w) for w in SMALL), key=len, reverse=True))
+SCALES = r"hundred|thousand|million|millions|billion|lakhs?|crore|mln|mn|bn|m|k"
+NUMBER = (
+    rf"(?:(?P<digits>{DIGITS})(?:\s?(?P<dscale>million|billion|thousand|hundred|lakhs?|crore)"
+    rf"|(?P<tscale>mln|mn|bn|m|k))?(?![a-z\d])"
+    rf"|(?P<words>\b(?:{WORDS})(?:[\s-](?:{WORDS}))?)\s?(?P<wscale>hundred|thousand|million|billion)"
+    rf"(?:\s(?:and\s)?(?P<wtail>thousand|hundred))?\b"
+    rf"|(?P<vague>\b(?:hundreds of thousands|tens of thousands|thousands|hundreds|dozens|millions)"
+    rf"\b)"
+    rf"|(?P<small>\b(?:{WORDS})\b))"
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number found in text: its value, how it is qualified and where it is."""
+
+    value: int
+    qualifier: str
+    start: int  # start of the qualifier phrase, or of the number when there is none
+    num_start: int
+    end: int
+    digits: bool  # written with digits (small word numbers are weak evidence)
+    vague: bool = False
+
+
+@cache
+def number_regex() -> re.Pattern[str]:
+    """The figure grammar as one compiled pattern; a range is two numbers and a connector."""
+    lead = r"(?<![\d.,/])(?<!(?-i:[A-Z]))"
+    return re.compile(
+        rf"{lead}(?P<first>{NUMBER.replace('?P<', '?P<a_')})"
+        rf"(?:\s*(?:to|and|-|–)\s*(?P<second>{NUMBER}))?",
+        re.IGNORECASE,
+    )
+
+
+def _value(m: re.Match[str], prefix: str = "") -> float | None:
+    g = m.groupdict()
+    digits = g.get(prefix + "digits")
+    if digits:
+        return _digits_value(digits, g.get(prefix + "dscale") or g.get(prefix + "tscale"))
+    words = g.get(prefix + "words")
+    if words:
+        base = sum(SMALL[w] for w in re.split(r"[\s-]", words.lower()) if w in SMALL)
+        value = base * SCALE[g[prefix + "wscale"].lower()]
+        if g.get(prefix + "wtail"):
+            value *= SCALE[g[prefix + "wtail"].lower()]
+        return value
+    if g.get(prefix + "vague"):
+        return VAGUE[g[prefix + "vague"].lower()]
+    small = g.get(prefix + "small")
+    return float(SMALL[small.lower()]) if small and small.lower() not in ("a", "half a") else None
+
+
+def _digits_value(text: str, scale: str | None) -> float | None:
+    """Digits with separators ("1,200", "158 000", "1.300") and an optional scale word."""
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text) and not scale:
+        return float(text.replace(".", ""))
+    clean = re.sub(r"[,\s\u00a0\u202f']", "", text)
+    try:
+        value = float(clean)
+    except ValueError:
+        return None
+    if scale:
+        return value * SCALE[scale.lower()]
+    return value if value == int(value) else None
+
+
+def figures(text: str) -> list[Figure]:
+    """Every figure in `text` that could count people or homes (dates and years excluded)."""
+    out = []
+    for m in number_regex().finditer(text):
+        fig = _figure(text, m)
+        if fig is not None:
+            out.append(fig)
+    return out
+
+
+def _figure(text: str, m: re.Match[str]) -> Figure | None:
+    first = _value(m, "a_")
+    second = _value(m, "") if m.group("second") else None
+    if first is None or _is_date(text, m) or _is_year(m, first):
+        return None
+    before = text[max(0, m.start() - 40) : m.start()]
+    is_range = second is not None and (
+        re.search(r"between\s*$", before, re.IGNORECASE) or not re.search(r"\band\b", m.group(0))
+    )
+    value = max(first, second) if is_range and second is not None else first
+    if is_range and second is not None and first < 1000 <= second and first < second / 1000:
+        value = second
+    qualifier, q_len = _qualifier(before)
+    if is_range:
+        qualifier = "up_to"
+    end = m.end() if is_range else m.end("first")
+    g = m.groupdict()
+    return Figure(
+        value=round(value),
+        qualifier="more_than" if g.get("a_vague") and not is_range else qualifier,
+        start=m.start() - q_len,
+        num_start=m.start(),
+        end=end,
+        digits=bool(g.get("a_digits")),
+        vague=bool(g.get("a_vague")),
+    )
+
+
+def _qualifier(before: str) -> tuple[str, int]:
+    """The qualifier phrase that ends where the figure starts, and its length."""
+    for regex, qualifier in qualifier_regex():
+        found = regex.search(before)
+        if found:
+            return qualifier, len(before) - found.start()
+    return "exact", 0
+
+
+def _is_date(text: str, m: re.Match[str]) -> bool:
+    """A day of a month ("7 March", "March 28 and 29") rather than a count."""
+    after = text[m.end() : m.end() + 14]
+    before = text[max(0, m.start() - 12) : m.start()]
+    if re.match(rf"\s*(?:st|nd|rd|th)?\s*(?:of\s+)?(?:{MONTHS})\b", after, re.IGNORECASE):
+        return True
+    return bool(re.search(rf"\b(?:{MONTHS})\.?\s*$", before, re.IGNORECASE))
+
+
+def _is_year(m: re.Match[str], value: float) -> bool:
+    """A bare four-digit year (1900-2099) written without separators."""
+    digits = m.group("a_digits") or ""
+    return bool(re.fullmatch(r"(?:19|20)\d\d", digits)) and not m.group("a_dscale")

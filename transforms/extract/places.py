@@ -1,0 +1,192 @@
+"""Country and admin-unit mentions found through the gazetteer with a spaCy PhraseMatcher.
+
+`PlaceFinder` is the seam for a statistical recogniser: anything that returns `Mention`s
+for a spaCy `Doc` can replace or extend `GazetteerPlaces`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
+
+import pandas as pd
+from spacy.tokens import Doc
+
+from transforms import gazetteer
+from transforms.extract.lexicon import country_names, demonyms, not_places, place_stopwords
+from transforms.extract.nlp import pipeline
+
+PREFIX = re.compile(
+    r"^(?:al|ar|as|ad|an|ash|at|az|el|provincia(?: de)?|province (?:de|du)|"
+    r"departamento (?:de|del)|municipio (?:de )?|region|région)[\s-]+",
+    re.I,
+)
+SUFFIX = re.compile(
+    r"[\s-]+(?:province|region|state|governorate|prefecture|district|county|pca(?: area)?|"
+    r"city|municipality|territory|department|autonomous prefecture|oblast|division)$",
+    re.I,
+)
+SIMPLE_NAME = re.compile(r"^[^\W\d_]+(?:(?: |-)[^\W\d_]+)*$")
+COMPASS = {"nord": "North", "sud": "South", "est": "East", "ouest": "West"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An admin 1 or 2 unit of the gazetteer."""
+
+    pcode: str
+    iso3: str
+    level: int
+    name: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place named in the text: a country (by name or demonym) or admin unit candidates."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # "country", "demonym" or "admin"
+    iso3: str | None = None
+    units: tuple[Unit, ...] = ()
+
+
+class PlaceFinder(Protocol):
+    """Finds place mentions in a parsed document (gazetteer rules now, a model later)."""
+
+    def mentions(self, doc: Doc) -> list[Mention]: ...
+
+
+def fold(text: str) -> str:
+    """Accents removed, for matching names written without them."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def variants(name: str) -> set[str]:
+    """Ways a gazetteer name is written in news: no article, no "Province", no accents."""
+    out = {name}
+    for part in re.findall(r"\(([^)]+)\)", name):
+        out.add(part)
+    out.add(re.sub(r"\s*\([^)]*\)", "", name))
+    for v in list(out):
+        out.add(SUFFIX.sub("", PREFIX.sub("", v)))
+    for v in list(out):
+        first, _, rest = v.partition("-")
+        if first.lower() in COMPASS and rest:
+            out.add(f"{COMPASS[first.lower()]} {rest}")
+        out.add(fold(v))
+        out.add(v.replace("-", " "))
+    stop = place_stopwords()
+    return {v.strip() for v in out if len(v.strip()) >= 3 and v.strip().casefold() not in stop}
+
+
+class GazetteerPlaces:
+    """Country names, demonyms and admin names from the bundled gazetteer, looked up by token.
+
+    A dictionary from lower-cased token tuples to entries, scanned from each capitalised
+    token: spaCy's PhraseMatcher gives the same matches but takes ~8 s to build for 33,000
+    admin names (one lexeme per new word), this index about half a second.
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, ...], Entry] = {}
+        self.longest: dict[str, int] = {}  # first token -> longest name starting with it
+        self._add_countries()
+        self._add_admin(gazetteer.admin_units())
+        for name in not_places():
+            self._add(name, Entry("block"))
+
+    def _add(self, name: str, entry: Entry) -> None:
+        key = tuple(t.lower() for t in tokens(name))
+        if not key:
+            return
+        old = self.index.get(key)
+        if old is None or RANK[entry.kind] < RANK[old.kind]:
+            self.index[key] = entry
+        elif old.kind == entry.kind == "admin":
+            self.index[key] = Entry("admin", None, old.units + entry.units)
+        self.longest[key[0]] = max(self.longest.get(key[0], 1), len(key))
+
+    def _add_countries(self) -> None:
+        names: dict[str, str] = {}
+        for row in gazetteer.countries().itertuples():
+            for name in [row.name, *str(row.alt_names).split("|")]:
+                if name and "(" not in name and "," not in name:
+                    names[name] = str(row.iso3)
+        names.update(dict(country_names()))
+        for name, iso3 in names.items():
+            self._add(name, Entry("country", iso3, upper=name.isupper()))
+        for name, iso3 in demonyms():
+            self._add(name, Entry("demonym", iso3))
+
+    def _add_admin(self, units: pd.DataFrame) -> None:
+        columns = [units[c].tolist() for c in ("pcode", "iso3", "level", "name", "parent_pcode")]
+        for pcode, iso3, level, name, parent in zip(*columns, strict=True):
+            unit = Unit(pcode, iso3, int(level), name, _opt(parent))
+            for v in variants(name):
+                self._add(v, Entry("admin", None, (unit,)))
+
+    def mentions(self, doc: Doc) -> list[Mention]:
+        """Longest mentions left to right; names capitalised, abbreviations in capitals."""
+        lower = [t.lower_ for t in doc]
+        out: list[Mention] = []
+        i = 0
+        while i < len(doc):
+            hit = self._longest_at(doc, lower, i) if lower[i] in self.longest else None
+            if hit is None:
+                i += 1
+                continue
+            n, entry = hit
+            span = doc[i : i + n]
+            if entry.kind != "block":
+                out.append(Mention(span.start_char, span.end_char, span.text, entry.kind,
+                                   entry.iso3, entry.units))  # fmt: skip
+            i += n
+        return out
+
+    def _longest_at(self, doc: Doc, lower: list[str], i: int) -> tuple[int, Entry] | None:
+        for n in range(min(self.longest[lower[i]], len(doc) - i), 0, -1):
+            entry = self.index.get(tuple(lower[i : i + n]))
+            if entry is None:
+                continue
+            text = doc[i : i + n].text
+            if (entry.upper and not text.isupper()) or not any(c.isupper() for c in text):
+                continue
+            return n, entry
+        return None
+
+
+RANK = {"block": 0, "country": 1, "demonym": 2, "admin": 3}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a name in the index stands for."""
+
+    kind: str
+    iso3: str | None = None
+    units: tuple[Unit, ...] = ()
+    upper: bool = False
+
+
+def tokens(name: str) -> list[str]:
+    """A name split as spaCy's English tokenizer splits it (plain names without running it)."""
+    if SIMPLE_NAME.match(name):
+        return [w for w in re.split(r"(-)|\s+", name) if w]
+    return [t.text for t in pipeline().make_doc(name)]
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+
+
+@cache
+def gazetteer_places() -> GazetteerPlaces:
+    """The place index, built once per process (about half a second)."""
+    return GazetteerPlaces()

@@ -1,0 +1,125 @@
+"""Which country and which admin unit each place mention stands for, given the whole article."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from transforms import gazetteer
+from transforms.extract.numbers import MONTHS
+from transforms.extract.places import Mention, Unit
+
+LEVEL_WORDS = {
+    1: re.compile(r"^\s*(?:province|region|state|governorate|prefecture|department)\b", re.I),
+    2: re.compile(
+        r"^\s*(?:territory|district|county|city|town|municipality|ville|commune)\b", re.I
+    ),
+}
+NEAR_PLACE = re.compile(
+    r"\b(?:in|from|to|at|around|near|across|towards|into|(?:town|city|village|district) of)\s+"
+    r"(?:the\s+)?(?P<name>[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'-]*|de|del|do|da|dos|and\s+[A-Z]"
+    r"[\w’'-]*)){0,3})"
+)
+NOT_NAMES = re.compile(
+    rf"^(?:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the|a|an|this|"
+    r"these|government|islamic|president|prime|minister|ministry|army|police|people|internally|"
+    r"according|between|about|more|over|some|early|mid|late|local|national|humanitarian)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A place mention resolved: its text, country and, when known, its admin unit."""
+
+    start: int
+    end: int
+    text: str
+    iso3: str | None
+    unit: Unit | None = None
+    named_country: bool = False  # a country named outright (not a demonym)
+
+
+@dataclass
+class ArticlePlaces:
+    """Every place of one article, resolved, with the countries it is most about."""
+
+    located: list[Located] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def dominant_country(self) -> str | None:
+        return max(self.weights, key=self.weights.__getitem__) if self.weights else None
+
+    def dominant_unit(self, iso3: str | None) -> Located | None:
+        """The admin unit the article names most often in that country (first one on ties)."""
+        units = [p for p in self.located if p.unit and (iso3 is None or p.iso3 == iso3)]
+        if not units:
+            return None
+        counts = Counter(p.unit.pcode for p in units if p.unit)
+        top = max(counts.values())
+        return next(p for p in units if p.unit and counts[p.unit.pcode] == top)
+
+    def within(self, start: int, end: int) -> list[Located]:
+        return [p for p in self.located if start <= p.start and p.end <= end]
+
+
+def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
+    """Countries weighed by mention; admin names kept only where the article's countries allow."""
+    places = ArticlePlaces()
+    for m in mentions:
+        if m.kind in ("country", "demonym"):
+            iso3 = str(m.iso3)
+            places.weights[iso3] = places.weights.get(iso3, 0.0) + (
+                1.0 if m.kind == "country" else 0.5
+            )
+            places.located.append(
+                Located(m.start, m.end, m.text, m.iso3, None, m.kind == "country")
+            )
+    countries = set(places.weights)
+    for m in mentions:
+        if m.kind == "admin":
+            unit = pick_unit(m, countries, text[m.end : m.end + 20])
+            if unit is not None:
+                places.weights[unit.iso3] = places.weights.get(unit.iso3, 0.0) + 0.75
+                places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit))
+    places.located.sort(key=lambda p: p.start)
+    return places
+
+
+def pick_unit(m: Mention, countries: set[str], after: str) -> Unit | None:
+    """The unit a name means: in a country the article names, else only when unambiguous."""
+    units = [u for u in m.units if u.iso3 in countries]
+    if not units:
+        if countries and len(m.text) < 5:
+            return None
+        units = list(m.units) if len({u.iso3 for u in m.units}) == 1 else []
+    if not units:
+        return None
+    level = next((lv for lv, rx in LEVEL_WORDS.items() if rx.match(after)), None)
+    preferred = [u for u in units if u.level == level] or sorted(units, key=lambda u: u.level)
+    return preferred[0]
+
+
+def nearby_names(sentence: str, offset: int, taken: list[Located]) -> list[Located]:
+    """Capitalised names after "in", "from", "to"... that the gazetteer lacks (towns, areas)."""
+    out = []
+    for m in NEAR_PLACE.finditer(sentence):
+        name = re.sub(r"\s+(?:and|de|del|do|da|dos)$", "", m.group("name")).rstrip(".")
+        start = offset + m.start("name")
+        if NOT_NAMES.match(name) or (name.isupper() and len(name) <= 6):
+            continue
+        if any(p.start <= start < p.end for p in taken):
+            continue
+        out.append(Located(start, start + len(name), name, None))
+    return out
+
+
+def country_name(iso3: str) -> str:
+    """A short, familiar name for a country (the shortest of its names)."""
+    table = gazetteer.countries()
+    row = table[table["iso3"] == iso3]
+    if row.empty:
+        return iso3
+    names = [str(row["name"].iloc[0]), *str(row["alt_names"].iloc[0]).split("|")]
+    return min((n for n in names if n and "(" not in n and "," not in n), key=len)

@@ -1,0 +1,107 @@
+"""Reporting terms and counted nouns around a figure: what it counts and what happened."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from transforms.extract.lexicon import (
+    Noun,
+    blockers_regex,
+    casualty_before,
+    noun_table,
+    term_patterns,
+    terms_regex,
+)
+from transforms.extract.numbers import Figure
+
+
+@dataclass(frozen=True)
+class TermMention:
+    """A reporting term in a sentence."""
+
+    start: int
+    end: int
+    term: str
+    kind: str  # "people" or "housing"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a figure reads in its sentence: unit, term, and how close the term is."""
+
+    unit: str
+    term: str
+    gap: float  # characters between figure and term, weighted; 0 when the noun is the term
+    noun: bool
+
+
+def term_mentions(sentence: str) -> list[TermMention]:
+    """Every reporting term in the sentence, earliest first; longer phrases win ties."""
+    patterns = term_patterns()
+    out = []
+    for m in terms_regex().finditer(sentence):
+        index = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
+        out.append(TermMention(m.start(), m.end(), patterns[index].term, patterns[index].kind))
+    return out
+
+
+@cache
+def noun_regex() -> re.Pattern[str]:
+    """A counted noun after a figure, allowing up to three modifiers ("newly displaced people")."""
+    alts = "|".join(f"(?P<n{i}>{pattern})" for i, (pattern, _) in enumerate(noun_table()))
+    return re.compile(
+        rf"^\s*(?:of\s+)?(?:\(?[\w’'-]+\)?,?\s+){{0,3}}?(?:{alts})(?![\w])", re.IGNORECASE
+    )
+
+
+def noun_after(sentence: str, fig: Figure) -> Noun | None:
+    """The counted noun right after the figure, if any."""
+    m = noun_regex().match(sentence, fig.end, min(len(sentence), fig.end + 70))
+    if m is None:
+        return None
+    index = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
+    return noun_table()[index][1]
+
+
+def blocked(sentence: str, fig: Figure) -> bool:
+    """Deaths, money, measures, percentages, durations and counted places are not facts."""
+    if blockers_regex().match(sentence, fig.end, min(len(sentence), fig.end + 40)):
+        return True
+    return bool(casualty_before().search(sentence, max(0, fig.start - 30), fig.start))
+
+
+def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None:
+    """The unit and term of a figure, or None when nothing ties it to displacement."""
+    if blocked(sentence, fig):
+        return None
+    noun = noun_after(sentence, fig)
+    if noun is None and not fig.digits and not fig.vague:
+        return None  # "two hospitals", "one was killed": small word numbers need a noun
+    if noun is not None and noun.term:
+        return Reading(noun.unit, noun.term, 0.0, True)
+    housing = noun is not None and noun.housing
+    best = _nearest(fig, [t for t in terms if (t.kind == "housing") == housing])
+    if best is None:
+        return None
+    term, gap = best
+    if noun is None and gap > 22:
+        return None  # a bare number needs its term right beside it ("35,000 were displaced")
+    unit = noun.unit if noun is not None else "people"
+    return Reading(unit, term.term, gap, noun is not None)
+
+
+def _nearest(fig: Figure, terms: list[TermMention]) -> tuple[TermMention, float] | None:
+    """The closest term; a term before the figure counts its distance half again."""
+    best: tuple[TermMention, float] | None = None
+    for t in terms:
+        if t.start >= fig.end:
+            gap = float(t.start - fig.end)
+        elif t.end <= fig.start:
+            gap = (fig.start - t.end) * 1.5
+        else:
+            continue
+        if best is None or gap < best[1]:
+            best = (t, gap)
+    return best
