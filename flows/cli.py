@@ -25,7 +25,7 @@ out = Console()
 err = Console(stderr=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "parquet")
 
 
 class UsageError(Exception):
@@ -140,7 +140,7 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig]) -> bool:
         for line in _failure_lines(state.message):
             err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
     out.print(f"warehouse: {settings.warehouse.resolve()}")
-    report = settings.reports_dir / "sitrep.md"
+    report = settings.reports_dir / "index.html"
     if report.exists():
         out.print(f"report:    {report.resolve()}")
     return failed
@@ -153,54 +153,144 @@ def _failure_lines(message: str | None) -> list[str]:
 
 @app.command()
 def query(
-    sql: Annotated[str | None, typer.Argument(help="One SQL statement (read-only).")] = None,
+    sql: Annotated[
+        str | None,
+        typer.Argument(help="One SQL statement (read-only); with --describe, a table or view."),
+    ] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read SQL from a file.")] = None,
     name: Annotated[str | None, typer.Option("--name", "-n", help="A named query.")] = None,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="key=value bound to $key in the query (repeatable)."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write csv/json/parquet to this file.")
+    ] = None,
+    describe: Annotated[
+        bool, typer.Option("--describe", help="The column dictionary of the tables and views.")
+    ] = False,
+    list_queries: Annotated[
+        bool, typer.Option("--list", help="The named queries and their parameters.")
+    ] = False,
 ) -> None:
-    """Read-only SQL on the warehouse.
+    """Read-only SQL on the warehouse: one SELECT, no file access, parameters always bound.
 
     Examples:
       sitrep query "select iso3, sum(figure) from displacement group by iso3"
-      sitrep query --name latest-idps --param iso3=TCD --format csv
+      sitrep query --name latest-idps --param iso3=COD --format csv
+      sitrep query --name news-vs-official --format parquet --out news.parquet
+      sitrep query --describe preferred_idp_figure
+      sitrep query --list
     """
     from warehouse.db import WarehouseMissingError
-    from warehouse.query import QueryError, named_sql, run_query
+    from warehouse.query import QueryError, run_arrow, run_query
 
+    if list_queries:
+        _list_named_queries()
+        return
+    _check_output(fmt, out_file)
     settings = _settings()
-    if fmt not in FORMATS:
-        raise fail(f"--format must be one of {', '.join(FORMATS)}")
-    if sum(x is not None for x in (sql, file, name)) != 1:
-        raise fail("give exactly one of: SQL text, --file F.sql or --name NAME")
     try:
-        text = sql or (file.read_text() if file else named_sql(str(name)))
-        params = _params(param or [], text)
-        columns, rows = run_query(settings.warehouse, text, params)
+        text, params = _query_text(sql, file, name, param or [], describe)
+        if fmt == "parquet":
+            table = run_arrow(settings.warehouse, text, params)
+        else:
+            columns, rows = run_query(settings.warehouse, text, params)
     except (QueryError, UsageError, WarehouseMissingError, OSError) as exc:
         raise fail(str(exc)) from None
-    _print_rows([dict(zip(columns, r, strict=True)) for r in rows], fmt, columns=columns)
+    if fmt == "parquet":
+        _write_parquet(table, out_file)
+    elif out_file is not None:
+        out_file.write_text(_render_text(columns, rows, fmt))
+        err.print(f"wrote {len(rows)} rows to {out_file}", highlight=False)
+    elif fmt == "table":
+        _print_rows([dict(zip(columns, r, strict=True)) for r in rows], fmt, columns=columns)
+    else:
+        sys.stdout.write(_render_text(columns, rows, fmt))
 
 
-def _params(pairs: list[str], sql: str) -> dict[str, Any] | None:
-    params: dict[str, Any] = {}
+def _check_output(fmt: str, out_file: Path | None) -> None:
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}")
+    if fmt == "parquet" and out_file is None:
+        raise fail("--format parquet needs --out FILE.parquet")
+    if fmt == "table" and out_file is not None:
+        raise fail("--out writes csv, json or parquet: add --format csv|json|parquet")
+
+
+def _query_text(
+    sql: str | None, file: Path | None, name: str | None, pairs: list[str], describe: bool
+) -> tuple[str, dict[str, Any] | None]:
+    """The statement to run and its bound parameters, from exactly one of the inputs."""
+    from warehouse.query import bind, named_query, placeholders
+
+    values = _param_values(pairs)
+    if describe:
+        if file or name or values:
+            raise UsageError("--describe takes only an optional table or view name")
+        named = named_query("column-dictionary")
+        return named.sql, bind(named, {"object": sql} if sql else {})
+    if sum(x is not None for x in (sql, file, name)) != 1:
+        raise UsageError("give exactly one of: SQL text, --file F.sql or --name NAME")
+    if name is not None:
+        named = named_query(name)
+        return named.sql, bind(named, values)
+    text = sql if sql is not None else Path(str(file)).read_text()
+    params: dict[str, Any] = {key: values.get(key) for key in placeholders(text)}
+    unknown = sorted(set(values) - set(params))
+    if unknown:
+        raise UsageError(f"--param {', '.join(unknown)}: the query has no such $placeholder")
+    return text, params or None
+
+
+def _param_values(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.isidentifier():
             raise UsageError(f"--param takes key=value, got {pair!r}")
-        params[key] = value
-    for key in _placeholders(sql):
-        params.setdefault(key, None)
-    return params or None
+        values[key] = value
+    return values
 
 
-def _placeholders(sql: str) -> list[str]:
-    import re
+def _list_named_queries() -> None:
+    from warehouse.query import named_queries
 
-    return sorted(set(re.findall(r"\$([A-Za-z_]\w*)", sql)))
+    rows = [
+        {
+            "name": q.name,
+            "params": ", ".join(f"{p.name}: {p.help}" for p in q.params.values()),
+            "what": q.summary,
+        }
+        for q in named_queries()
+    ]
+    _print_rows(rows, "table", title="Named queries (sitrep query --name NAME --param k=v)")
+
+
+def _render_text(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
+    if fmt == "json":
+        records = [dict(zip(columns, r, strict=True)) for r in rows]
+        return json.dumps(records, default=str, indent=1) + "\n"
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _write_parquet(table: Any, path: Path | None) -> None:
+    import pyarrow.parquet as pq
+
+    target = Path(str(path))
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise fail(f"{target}: {exc}") from None
+    err.print(f"wrote {table.num_rows} rows to {target}", highlight=False)
 
 
 @app.command()
@@ -226,19 +316,24 @@ def report(
     country: Annotated[str | None, typer.Option(help="ISO3 code of one country.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the report.")] = None,
 ) -> None:
-    """Write the situation report (Markdown).
+    """Write the situation report: Markdown and self-contained HTML per country, and an overview.
 
-    Example: sitrep report --country TCD --out reports/
+    Examples:
+      sitrep report                       # every country, in SITREP_HOME/reports/
+      sitrep report --country COD --out reports/
     """
     from warehouse.db import WarehouseMissingError
-    from warehouse.report import write_report
+    from warehouse.preferences import PreferencesError
+    from warehouse.report import ReportError, write_report
 
     settings = _settings()
+    iso3 = country.strip().upper() if country else None
     try:
-        path = write_report(settings, country.upper() if country else None, out_dir)
-    except WarehouseMissingError as exc:
+        path = write_report(settings, iso3, out_dir)
+    except (ReportError, PreferencesError, WarehouseMissingError) as exc:
         raise fail(str(exc)) from None
-    out.print(f"report: {path.resolve()}")
+    out.print(f"report: {path.resolve()}", highlight=False, soft_wrap=True)
+    out.print(f"        {path.with_suffix('.md').resolve()}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -1,0 +1,30 @@
+-- Per admin1 unit of a country: preferred IDP figures (people, households) and the news signal.
+-- @param iso3 [A-Z0-9]{3} an ISO3 code such as COD (all countries when left out)
+WITH units AS (
+    SELECT iso3, admin1_pcode FROM preferred_idp_figure WHERE admin_level = 1
+    UNION
+    SELECT iso3, admin1_pcode FROM news_vs_official WHERE admin_level = 1
+),
+people AS (SELECT * FROM preferred_idp_figure WHERE admin_level = 1 AND unit = 'people'),
+households AS (SELECT * FROM preferred_idp_figure WHERE admin_level = 1 AND unit = 'households'),
+news AS (
+    SELECT iso3, admin1_pcode, any_value(admin1_name) AS admin1_name,
+           arg_max(news_place, news_date) AS news_place,
+           arg_max(news_figure, news_date) AS news_figure,
+           arg_max(news_qualifier, news_date) AS news_qualifier,
+           arg_max(unit, news_date) AS news_unit,
+           string_agg(DISTINCT flag, ', ') AS news_flags
+    FROM news_vs_official
+    WHERE admin_level = 1 AND flag <> 'no_news'
+    GROUP BY iso3, admin1_pcode
+)
+SELECT u.iso3, u.admin1_pcode,
+       coalesce(p.admin1_name, h.admin1_name, n.admin1_name) AS admin1_name,
+       p.figure AS idps, p.as_of, p.source, p.rule, h.figure AS idp_households,
+       n.news_place, n.news_figure, n.news_qualifier, n.news_unit, n.news_flags
+FROM units u
+LEFT JOIN people p USING (iso3, admin1_pcode)
+LEFT JOIN households h USING (iso3, admin1_pcode)
+LEFT JOIN news n USING (iso3, admin1_pcode)
+WHERE $iso3 IS NULL OR u.iso3 = $iso3
+ORDER BY u.iso3, p.figure DESC NULLS LAST, u.admin1_pcode;
