@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from spacy.tokens import Span
-
 from transforms.extract.dates import event_date
-from transforms.extract.nlp import pipeline
 from transforms.extract.numbers import Figure, figures
 from transforms.extract.places import PlaceFinder, gazetteer_places
 from transforms.extract.resolve import (
@@ -18,6 +15,7 @@ from transforms.extract.resolve import (
     nearby_names,
     resolve,
 )
+from transforms.extract.segment import sentences
 from transforms.extract.terms import Reading, read, term_mentions
 from transforms.extract.textfix import repair
 
@@ -45,21 +43,31 @@ def extract(
 ) -> list[Fact]:
     """The facts of a text, most salient first (confidence tier, then order in the text)."""
     text = repair(text)
-    doc = pipeline()(text)
-    places = resolve((finder or gazetteer_places()).mentions(doc), text)
+    places = resolve((finder or gazetteer_places()).mentions(text), text)
     found: list[Fact] = []
-    for sent in doc.sents:
-        found.extend(sentence_facts(sent, places, published))
+    for start, end in sentences(text):
+        found.extend(sentence_facts(Sentence(start, end, text[start:end]), places, published))
     return sorted(found, key=lambda f: (-round(f.confidence, 1), f.position))
 
 
-def sentence_facts(sent: Span, places: ArticlePlaces, published: date | None) -> list[Fact]:
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the article and where it starts and ends."""
+
+    start: int
+    end: int
+    text: str
+
+
+def sentence_facts(sent: Sentence, places: ArticlePlaces, published: date | None) -> list[Fact]:
     """Facts whose figure is in this sentence."""
-    text = sent.text
-    terms = term_mentions(text)
+    found = figures(sent.text)
+    if not found:
+        return []
+    terms = term_mentions(sent.text)
     out = []
-    for fig in figures(text):
-        reading = read(text, fig, terms)
+    for fig in found:
+        reading = read(sent.text, fig, terms)
         if reading is None or fig.value < 1:
             continue
         where = locate(sent, fig, places)
@@ -68,8 +76,9 @@ def sentence_facts(sent: Span, places: ArticlePlaces, published: date | None) ->
 
 
 def make_fact(
-    sent: Span, fig: Figure, reading: Reading, where: Located | None, published: date | None
+    sent: Sentence, fig: Figure, reading: Reading, where: Located | None, published: date | None
 ) -> Fact:
+    """The fact row for a figure read in a sentence."""
     unit = where.unit if where else None
     return Fact(
         iso3=where.iso3 if where else None,
@@ -83,7 +92,7 @@ def make_fact(
         event_date=event_date(sent.text, published),
         sentence=sent.text.strip(),
         confidence=confidence(fig, reading, where),
-        position=sent.start_char + fig.num_start,
+        position=sent.start + fig.num_start,
     )
 
 
@@ -97,10 +106,10 @@ def confidence(fig: Figure, reading: Reading, where: Located | None) -> float:
     return round(min(score, 0.95), 2)
 
 
-def locate(sent: Span, fig: Figure, places: ArticlePlaces) -> Located | None:
+def locate(sent: Sentence, fig: Figure, places: ArticlePlaces) -> Located | None:
     """Where a figure is: a unit in its sentence, a named town there, else the article's place."""
-    at = sent.start_char + fig.num_start
-    inside = places.within(sent.start_char, sent.end_char)
+    at = sent.start + fig.num_start
+    inside = places.within(sent.start, sent.end)
     units = [p for p in inside if p.unit is not None]
     named = [p for p in inside if p.unit is None and p.iso3]
     country = _closest([p for p in named if p.named_country], at) or _closest(named, at)
@@ -109,7 +118,7 @@ def locate(sent: Span, fig: Figure, places: ArticlePlaces) -> Located | None:
     ) or places.dominant_country()
     if units:
         return _closest(units, at)
-    towns = nearby_names(sent.text, sent.start_char, inside)
+    towns = nearby_names(sent.text, sent.start, inside)
     if towns:
         town = _closest(towns, at)
         return Located(town.start, town.end, town.text, iso3) if town else None

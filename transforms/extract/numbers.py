@@ -35,6 +35,8 @@ DIGITS = (
     r"|\d+(?:\.\d+)?"
 )
 WORDS = "|".join(sorted((re.escape(w) for w in SMALL), key=len, reverse=True))
+ALONE = "|".join(w for w in SMALL if " " not in w and w != "a")
+QUICK = re.compile(rf"\d|hundred|thousand|million|dozen|\b(?:{ALONE})\b", re.IGNORECASE)
 SCALES = r"hundred|thousand|million|millions|billion|lakhs?|crore|mln|mn|bn|m|k"
 NUMBER = (
     rf"(?:(?P<digits>{DIGITS})(?:\s?(?P<dscale>million|billion|thousand|hundred|lakhs?|crore)"
@@ -43,7 +45,7 @@ NUMBER = (
     rf"(?:\s(?:and\s)?(?P<wtail>thousand|hundred))?\b"
     rf"|(?P<vague>\b(?:hundreds of thousands|tens of thousands|thousands|hundreds|dozens|millions)"
     rf"\b)"
-    rf"|(?P<small>\b(?:{WORDS})\b))"
+    rf"|(?P<small>\b(?:{ALONE})\b))"
 )
 
 
@@ -105,7 +107,9 @@ def _digits_value(text: str, scale: str | None) -> float | None:
 
 def figures(text: str) -> list[Figure]:
     """Every figure in `text` that could count people or homes (dates and years excluded)."""
-    out = []
+    out: list[Figure] = []
+    if not QUICK.search(text):
+        return out
     for m in number_regex().finditer(text):
         fig = _figure(text, m)
         if fig is not None:

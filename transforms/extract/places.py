@@ -1,7 +1,8 @@
-"""Country and admin-unit mentions found through the gazetteer with a spaCy PhraseMatcher.
+"""Country and admin-unit mentions found in text through the bundled gazetteer.
 
-`PlaceFinder` is the seam for a statistical recogniser: anything that returns `Mention`s
-for a spaCy `Doc` can replace or extend `GazetteerPlaces`.
+`PlaceFinder` is the seam for a statistical recogniser: anything that returns `Mention`s for
+a text (a spaCy pipeline with a trained NER, its GPE/LOC spans looked up in the gazetteer)
+can replace or extend `GazetteerPlaces`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from functools import cache
 from typing import Protocol
 
 import pandas as pd
-from spacy.tokens import Doc
 
 from transforms import gazetteer
 from transforms.extract.lexicon import country_names, demonyms, not_places, place_stopwords
-from transforms.extract.nlp import pipeline
+from transforms.extract.segment import word_spans, words
 
 PREFIX = re.compile(
     r"^(?:al|ar|as|ad|an|ash|at|az|el|provincia(?: de)?|province (?:de|du)|"
@@ -29,7 +29,6 @@ SUFFIX = re.compile(
     r"city|municipality|territory|department|autonomous prefecture|oblast|division)$",
     re.I,
 )
-SIMPLE_NAME = re.compile(r"^[^\W\d_]+(?:(?: |-)[^\W\d_]+)*$")
 COMPASS = {"nord": "North", "sud": "South", "est": "East", "ouest": "West"}
 
 
@@ -59,7 +58,7 @@ class Mention:
 class PlaceFinder(Protocol):
     """Finds place mentions in a parsed document (gazetteer rules now, a model later)."""
 
-    def mentions(self, doc: Doc) -> list[Mention]: ...
+    def mentions(self, text: str) -> list[Mention]: ...
 
 
 def fold(text: str) -> str:
@@ -89,13 +88,13 @@ def variants(name: str) -> set[str]:
 class GazetteerPlaces:
     """Country names, demonyms and admin names from the bundled gazetteer, looked up by token.
 
-    A dictionary from lower-cased token tuples to entries, scanned from each capitalised
-    token: spaCy's PhraseMatcher gives the same matches but takes ~8 s to build for 33,000
-    admin names (one lexeme per new word), this index about half a second.
+    A dictionary from lower-cased word tuples to entries, probed where a word starts a name:
+    spaCy's PhraseMatcher gives the same matches but takes ~8 s to build for the 33,000
+    admin names (a lexeme per new word), this index about half a second.
     """
 
     def __init__(self) -> None:
-        self.index: dict[tuple[str, ...], Entry] = {}
+        self.index: dict[tuple[str, ...], Entry] = {}  # lower-case words -> entry
         self.longest: dict[str, int] = {}  # first token -> longest name starting with it
         self._add_countries()
         self._add_admin(gazetteer.admin_units())
@@ -103,7 +102,7 @@ class GazetteerPlaces:
             self._add(name, Entry("block"))
 
     def _add(self, name: str, entry: Entry) -> None:
-        key = tuple(t.lower() for t in tokens(name))
+        key = tuple(w.lower() for w in words(name))
         if not key:
             return
         old = self.index.get(key)
@@ -132,31 +131,35 @@ class GazetteerPlaces:
             for v in variants(name):
                 self._add(v, Entry("admin", None, (unit,)))
 
-    def mentions(self, doc: Doc) -> list[Mention]:
+    def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
-        lower = [t.lower_ for t in doc]
+        found = words(text)
+        lower = [w.lower() for w in found]
+        spans: list[tuple[int, int]] | None = None
         out: list[Mention] = []
         i = 0
-        while i < len(doc):
-            hit = self._longest_at(doc, lower, i) if lower[i] in self.longest else None
+        while i < len(found):
+            hit = self._longest_at(found, lower, i) if lower[i] in self.longest else None
             if hit is None:
                 i += 1
                 continue
             n, entry = hit
-            span = doc[i : i + n]
             if entry.kind != "block":
-                out.append(Mention(span.start_char, span.end_char, span.text, entry.kind,
-                                   entry.iso3, entry.units))  # fmt: skip
+                spans = spans or word_spans(text)
+                start, end = spans[i][0], spans[i + n - 1][1]
+                out.append(
+                    Mention(start, end, text[start:end], entry.kind, entry.iso3, entry.units)
+                )
             i += n
         return out
 
-    def _longest_at(self, doc: Doc, lower: list[str], i: int) -> tuple[int, Entry] | None:
-        for n in range(min(self.longest[lower[i]], len(doc) - i), 0, -1):
+    def _longest_at(self, found: list[str], lower: list[str], i: int) -> tuple[int, Entry] | None:
+        for n in range(min(self.longest[lower[i]], len(found) - i), 0, -1):
             entry = self.index.get(tuple(lower[i : i + n]))
             if entry is None:
                 continue
-            text = doc[i : i + n].text
-            if (entry.upper and not text.isupper()) or not any(c.isupper() for c in text):
+            cased = [w != lw for w, lw in zip(found[i : i + n], lower[i : i + n], strict=True)]
+            if not any(cased) or (entry.upper and not all(cased)):
                 continue
             return n, entry
         return None
@@ -173,13 +176,6 @@ class Entry:
     iso3: str | None = None
     units: tuple[Unit, ...] = ()
     upper: bool = False
-
-
-def tokens(name: str) -> list[str]:
-    """A name split as spaCy's English tokenizer splits it (plain names without running it)."""
-    if SIMPLE_NAME.match(name):
-        return [w for w in re.split(r"(-)|\s+", name) if w]
-    return [t.text for t in pipeline().make_doc(name)]
 
 
 def _opt(value: object) -> str | None:

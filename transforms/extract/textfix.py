@@ -8,12 +8,14 @@ import ftfy
 
 from transforms.extract.lexicon import mojibake
 
+# Signs of mis-decoded text: UTF-8 read as Latin-1/cp1252/Mac Roman, replacement characters.
+SUSPECT = re.compile(r"[ÃÂâÅÐÑ][\x80-\xbf\u0152-\u2122]|â€|Š—|’[_±©À¡íú]|\ufffd|[ÃÂ]\s")
 SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 
 
 def repair(text: str) -> str:
     """Mis-decoded quotes and accents fixed (ftfy, then the known PDF sequences); spaces tidied."""
-    if not text.isascii():
+    if not text.isascii() and SUSPECT.search(text):
         text = ftfy.fix_text(text, normalization="NFC")
         for broken, fixed in mojibake():
             if broken in text:

@@ -1,0 +1,40 @@
+"""Words and sentences by regular expression: fast, and the same rules for names and text.
+
+spaCy's blank English tokenizer and sentencizer were measured here at about 1 ms and 2 ms an
+article (a new lexeme per unseen word, a Python Token per token); these scans take a tenth
+of that, which is what keeps extraction above 200 articles a second on one core.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+WORD = re.compile(r"[^\W_]+|[^\w\s]")
+# Sentence ends: . ! ? (and closing quotes) before a capital, digit or quote; or a line break
+# before a capital (paragraphs, list items).
+SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])(?<!\b[A-Z]\.\s)(?<!\b(?:Mr|Dr|St|Mt|No)\.\s)"
+    r"|\s*\n\s*\n\s*|\s*\n(?=[A-Z0-9\"“•*-])"
+)
+
+
+def words(text: str) -> list[str]:
+    """The words and punctuation marks of a text or a name, in order."""
+    return WORD.findall(text)
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each item `words` returns."""
+    return [m.span() for m in WORD.finditer(text)]
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) character offsets of each sentence of the text."""
+    start = 0
+    for m in SENTENCE_END.finditer(text):
+        if m.start() > start:
+            yield start, m.start()
+        start = m.end()
+    if start < len(text):
+        yield start, len(text)
