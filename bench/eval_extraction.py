@@ -210,11 +210,18 @@ def main() -> int:
 
 def _show(rows: list[dict[str, str]], first: dict[str, dict[str, str]]) -> None:
     """Label against output for every row with a wrong field (for local error analysis)."""
+    scored = score(rows, first)
     for r in rows:
-        o = first.get(r["id"], {})
-        got = [o.get(k, "") for k in ("figure", "unit", "term", "iso3", "place_name")]
-        want = [r["figure"], r["unit"], r["term"], r["country"], r["location"]]
-        print(f"{r['id']:>4} want {want}\n     got  {got}\n     {r['text'][:300]!r}")
+        wrong = "".join(
+            f[0].upper()
+            for f in ("figure", "unit", "term", "country", "location")
+            if r["id"] in scored[f]["missed_ids"]  # type: ignore[index]
+        )
+        if wrong:
+            o = first.get(r["id"], {})
+            got = [o.get(k, "") for k in ("figure", "unit", "term", "iso3", "place_name")]
+            want = [r["figure"], r["unit"], r["term"], r["country"], r["location"]]
+            print(f"{r['id']:>4} {wrong:5} want {want} got {got}\n      {r['text'][:200]!r}")
 
 
 if __name__ == "__main__":

@@ -107,7 +107,8 @@ def confidence(fig: Figure, reading: Reading, where: Located | None) -> float:
 
 
 def locate(sent: Sentence, fig: Figure, places: ArticlePlaces) -> Located | None:
-    """Where a figure is: a unit in its sentence, a named town there, else the article's place."""
+    """Where a figure is: the first unit named in its sentence, else the first town there, else
+    the place the article names most, else its country."""
     at = sent.start + fig.num_start
     inside = places.within(sent.start, sent.end)
     units = [p for p in inside if p.unit is not None]
@@ -117,10 +118,11 @@ def locate(sent: Sentence, fig: Figure, places: ArticlePlaces) -> Located | None
         _closest(units, at).iso3 if units else country.iso3 if country else None  # type: ignore[union-attr]
     ) or places.dominant_country()
     if units:
-        return _closest(units, at)
-    towns = nearby_names(sent.text, sent.start, inside)
+        return units[0]
+    taken = inside + [p for p in places.blocked if sent.start <= p.start < sent.end]
+    towns = nearby_names(sent.text, sent.start, taken)
     if towns:
-        town = _closest(towns, at)
+        town = towns[0]
         return Located(town.start, town.end, town.text, iso3) if town else None
     main = places.dominant_unit(iso3)
     if main is not None:

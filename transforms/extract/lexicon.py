@@ -79,7 +79,7 @@ def qualifier_regex() -> tuple[tuple[re.Pattern[str], str], ...]:
 def blockers_regex() -> re.Pattern[str]:
     """Words right after a figure that make it something other than displacement."""
     alts = "|".join(r["pattern"] for r in _rows("blockers.csv"))
-    return re.compile(rf"^\s*(?:[\w-]+\s+){{0,2}}?(?:{alts})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{alts})(?![\w])", re.IGNORECASE)
 
 
 @cache

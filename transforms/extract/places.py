@@ -50,7 +50,7 @@ class Mention:
     start: int
     end: int
     text: str
-    kind: str  # "country", "demonym" or "admin"
+    kind: str  # "country", "demonym", "admin", or "block" (an organisation: not a place)
     iso3: str | None = None
     units: tuple[Unit, ...] = ()
 
@@ -102,7 +102,7 @@ class GazetteerPlaces:
             self._add(name, Entry("block"))
 
     def _add(self, name: str, entry: Entry) -> None:
-        key = tuple(w.lower() for w in words(name))
+        key = tuple(w.lower().replace("’", "'") for w in words(name))
         if not key:
             return
         old = self.index.get(key)
@@ -134,7 +134,7 @@ class GazetteerPlaces:
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
         found = words(text)
-        lower = [w.lower() for w in found]
+        lower = [w.lower().replace("’", "'") for w in found]
         spans: list[tuple[int, int]] | None = None
         out: list[Mention] = []
         i = 0

@@ -46,6 +46,7 @@ class ArticlePlaces:
     """Every place of one article, resolved, with the countries it is most about."""
 
     located: list[Located] = field(default_factory=list)
+    blocked: list[Located] = field(default_factory=list)  # organisations named after places
     weights: dict[str, float] = field(default_factory=dict)
 
     def dominant_country(self) -> str | None:
@@ -68,7 +69,9 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
     """Countries weighed by mention; admin names kept only where the article's countries allow."""
     places = ArticlePlaces()
     for m in mentions:
-        if m.kind in ("country", "demonym"):
+        if m.kind == "block":
+            places.blocked.append(Located(m.start, m.end, m.text, None))
+        elif m.kind in ("country", "demonym"):
             iso3 = str(m.iso3)
             places.weights[iso3] = places.weights.get(iso3, 0.0) + (
                 1.0 if m.kind == "country" else 0.5

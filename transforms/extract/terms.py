@@ -52,7 +52,9 @@ def noun_regex() -> re.Pattern[str]:
     """A counted noun after a figure, allowing up to three modifiers ("newly displaced people")."""
     alts = "|".join(f"(?P<n{i}>{pattern})" for i, (pattern, _) in enumerate(noun_table()))
     return re.compile(
-        rf"^\s*(?:of\s+)?(?:\(?[\w’'-]+\)?,?\s+){{0,3}}?(?:{alts})(?![\w])", re.IGNORECASE
+        rf"\s*(?:of\s+|the\s+(?:total\s+)?number\s+of\s+)?(?:\(?[\w’'-]+\)?,?\s+){{0,3}}?"
+        rf"(?:{alts})(?![\w])",
+        re.IGNORECASE,
     )
 
 
@@ -82,7 +84,7 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
     if noun is not None and noun.term:
         return Reading(noun.unit, noun.term, 0.0, True)
     housing = noun is not None and noun.housing
-    best = _nearest(fig, [t for t in terms if (t.kind == "housing") == housing])
+    best = _nearest(sentence, fig, [t for t in terms if (t.kind == "housing") == housing])
     if best is None:
         return None
     term, gap = best
@@ -92,12 +94,20 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
     return Reading(unit, term.term, gap, noun is not None)
 
 
-def _nearest(fig: Figure, terms: list[TermMention]) -> tuple[TermMention, float] | None:
-    """The closest term; a term before the figure counts its distance half again."""
+ASIDE = re.compile(r"\([^()]*\)|\bor\s+(?:about\s+|some\s+)?[\d.,]+\s*(?:million\s+)?\w+")
+
+
+def _nearest(
+    sentence: str, fig: Figure, terms: list[TermMention]
+) -> tuple[TermMention, float] | None:
+    """The closest term; a term before the figure counts its distance half again.
+
+    Asides between figure and term do not count: "2,400 families (8,200 people) were displaced".
+    """
     best: tuple[TermMention, float] | None = None
     for t in terms:
         if t.start >= fig.end:
-            gap = float(t.start - fig.end)
+            gap = float(len(ASIDE.sub("", sentence[fig.end : t.start])))
         elif t.end <= fig.start:
             gap = (fig.start - t.end) * 1.5
         else:

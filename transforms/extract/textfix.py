@@ -14,10 +14,10 @@ SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 
 
 def repair(text: str) -> str:
-    """Mis-decoded quotes and accents fixed (ftfy, then the known PDF sequences); spaces tidied."""
+    """Mis-decoded quotes and accents fixed (the known PDF sequences, then ftfy); spaces tidied."""
     if not text.isascii() and SUSPECT.search(text):
-        text = ftfy.fix_text(text, normalization="NFC")
         for broken, fixed in mojibake():
             if broken in text:
                 text = text.replace(broken, fixed)
+        text = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
     return SPACES.sub(" ", text)
