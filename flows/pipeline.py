@@ -17,6 +17,7 @@ from expectations.runner import validate
 from flows import lake
 from flows.fetch import FetchError, RawFile
 from flows.http import HttpError
+from flows.incremental import MarkedFile
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, get_kind
 from transforms.lineage import Origin
@@ -40,6 +41,7 @@ class SourceOutcome:
     errors: list[str] = field(default_factory=list)
     tables: list[TableLoad] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
+    watermark: str | None = None
 
 
 def _network_error(task: object, task_run: object, state: object) -> bool:
@@ -75,6 +77,8 @@ def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str)
     settings = Settings(home=Path(home))
     kind = get_kind(source.kind)
     outcome = SourceOutcome(source.name, kind.name, run_id, locations=[r.location for r in raws])
+    marked = [r.watermark for r in raws if isinstance(r, MarkedFile)]
+    outcome.watermark = marked[-1] if marked else None  # the marks after the whole fetch
     frames: dict[str, list[pd.DataFrame]] = {t: [] for t in kind.tables}
     rejected: dict[str, list[pd.DataFrame]] = {t: [] for t in kind.tables}
     for raw in raws:
@@ -198,6 +202,7 @@ def load_outcome(
         outcome.tables,
         replace,
         pipeline_run_id,
+        watermark=outcome.watermark,
     )
     load(
         Settings(home=Path(home)).warehouse,

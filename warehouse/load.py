@@ -45,6 +45,8 @@ class LoadRequest:
     tables: list[TableLoad]
     replace_urls: list[str] = field(default_factory=list)
     flow_run_id: str | None = None
+    # A live source's new high-water mark (JSON), saved only when the load succeeds.
+    watermark: str | None = None
 
 
 def lock_for(db_path: Path) -> FileLock:
@@ -61,6 +63,8 @@ def load(
         with transaction(con):
             for part in request.tables:
                 _load_table(con, request, part)
+            if request.watermark is not None and status == "loaded":
+                _save_watermark(con, request)
             _record_run(con, request, status=status, error=error)
 
 
@@ -76,6 +80,8 @@ def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoa
     table = part.table
     if table not in REPLACE_KEYS:
         raise ValueError(f"unknown table {table!r}")
+    if table == "displacement" and part.lake_path and part.rows_loaded:
+        _keep_history(con, req, part.lake_path)
     if req.replace_urls:
         con.execute(
             f"DELETE FROM {table} WHERE source = ? AND source_url IN (SELECT unnest(?))",
@@ -120,6 +126,28 @@ def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoa
     con.execute(
         "INSERT INTO load_run_tables VALUES (?, ?, ?, ?, ?)",
         [req.load_run_id, table, part.rows_in, part.rows_loaded, part.rows_quarantined],
+    )
+
+
+def _keep_history(con: duckdb.DuckDBPyConnection, req: LoadRequest, lake_path: str) -> None:
+    """Rows about to be replaced by a different version of the same record go to history."""
+    con.execute(
+        """INSERT INTO displacement_history BY NAME
+           SELECT d.source, d.source_record_id, d.figure, d.unit, d.qualifier, d.period_start,
+                  d.period_end, d.reported_on, d.record_hash, d.load_run_id,
+                  to_json(d) AS record, ? AS replaced_by_load_run_id, now() AS replaced_at
+           FROM displacement d
+           JOIN read_parquet(?) n USING (source, source_record_id)
+           WHERE d.record_hash IS DISTINCT FROM n.record_hash
+           ON CONFLICT DO NOTHING""",
+        [req.load_run_id, lake_path],
+    )
+
+
+def _save_watermark(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO source_watermarks VALUES (?, ?, ?, ?, now())",
+        [req.source, req.kind, req.watermark, req.load_run_id],
     )
 
 

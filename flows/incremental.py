@@ -1,0 +1,92 @@
+"""Live API fetches: credentials added by the client, high-water marks carried to the load."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from flows import http
+from flows.fetch import RawFile, store
+from flows.settings import Settings, SourceConfig
+from warehouse import watermarks
+
+
+@dataclass(frozen=True)
+class MarkedFile(RawFile):
+    """A raw API response with the source's high-water marks as they stand after this fetch."""
+
+    watermark: str | None = None
+
+
+class QueryParamAuth(httpx.Auth):
+    """Sets one credential query parameter on every request, `next` links included."""
+
+    def __init__(self, name: str, value: str):
+        self.name = name
+        self.value = value
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.url = request.url.copy_set_param(self.name, self.value)
+        yield request
+
+
+def api_client(settings: Settings, auth: httpx.Auth | None = None) -> httpx.Client:
+    """The shared HTTP client with the settings' timeout and, when given, credentials."""
+    client = http.client(settings.http_timeout)
+    if auth is not None:
+        client.auth = auth
+    return client
+
+
+def with_params(url: str, **params: Any) -> str:
+    """The URL with `params` added to its own query (httpx would replace the query instead)."""
+    return str(httpx.URL(url).copy_merge_params({k: v for k, v in params.items() if v is not None}))
+
+
+def get_page(client: httpx.Client, url: str, settings: Settings) -> httpx.Response:
+    """One GET with the settings' retries and size limit."""
+    return http.get(client, url, **limits(settings))
+
+
+def limits(settings: Settings) -> dict[str, Any]:
+    """Retry and size settings as keyword arguments of `flows.http.get`."""
+    return {
+        "retries": settings.http_retries,
+        "backoff": settings.http_backoff,
+        "max_bytes": settings.max_input_bytes,
+    }
+
+
+def is_api(location: str, path_part: str) -> bool:
+    """True for an http(s) URL whose path contains `path_part` (the live service's route)."""
+    return "://" in location and path_part in httpx.URL(location).path
+
+
+def previous_marks(settings: Settings, source: SourceConfig) -> dict[str, Any]:
+    """The source's marks from its last successful load (read-only)."""
+    return watermarks.current(settings.warehouse, source.name)
+
+
+def keep(
+    settings: Settings, response: httpx.Response, location: str, marks: dict[str, Any]
+) -> MarkedFile:
+    """Store a response's bytes under the public location (no credentials), with the marks."""
+    raw = store(settings.raw_dir, location, response.content, ".json")
+    mark = json.dumps(marks, sort_keys=True)
+    return MarkedFile(raw.location, raw.path, raw.sha256, raw.retrieved_at, watermark=mark)
+
+
+def split_api(source: SourceConfig, path_part: str) -> tuple[list[str], SourceConfig]:
+    """The source's live-API locations, and the source narrowed to its other locations."""
+    api = [loc for loc in source.location if is_api(loc, path_part)]
+    rest = [loc for loc in source.location if loc not in api]
+    return api, source.model_copy(update={"location": rest})
+
+
+def public(url: str | httpx.URL) -> str:
+    """A URL as recorded in lineage: credential parameters removed."""
+    return http.redact(str(url))

@@ -1,0 +1,279 @@
+"""IDMC GIDD figures (API pages, HDX CSVs, the older country-year HXL CSV) into rows.
+
+A source row carries up to two figures (new displacements and the year-end stock); each
+known figure becomes one row, an unknown one (null) none. The raw figure is loaded, the
+rounded one kept in `extra`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+from transforms.lineage import Origin, add_lineage
+from transforms.parsed import InputError, Parsed, Reject, first_problem, problem, split_rejects
+from transforms.readers import (
+    column,
+    extra_json,
+    json_body,
+    looks_like_json,
+    read_csv,
+    whole_numbers,
+    year_end,
+    year_start,
+)
+from transforms.schema import SchemaDriftError, empty
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure column of a layout: what it measures and where its rounded twin is."""
+
+    column: str
+    metric: str
+    cause: str
+    rounded: str | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A GIDD file shape: how to recognise it, its columns and its figure columns."""
+
+    name: str
+    marker: str
+    iso3: str
+    year: str
+    country: str
+    figures: tuple[Figure, ...]
+    extra: tuple[str, ...] = ()
+
+
+def _api_figures(cause: str) -> tuple[Figure, ...]:
+    return (
+        Figure("new_displacement", "new_displacement", cause, "new_displacement_rounded"),
+        Figure("total_displacement", "idp_stock", cause, "total_displacement_rounded"),
+    )
+
+
+DISASTER_EXTRA = (
+    "start_date",
+    "start_date_accuracy",
+    "end_date",
+    "end_date_accuracy",
+    "hazard_category_name",
+    "hazard_sub_category_name",
+    "hazard_type_name",
+    "hazard_sub_type_name",
+    "event_codes",
+)
+# The HDX disasters CSV spells one column differently from the API.
+ALIASES = {"hazard_subtype_name": "hazard_sub_type_name"}
+LAYOUTS = (
+    Layout(
+        "disasters",
+        "start_date_accuracy",
+        "iso3",
+        "year",
+        "country_name",
+        _api_figures("disaster"),
+        DISASTER_EXTRA,
+    ),
+    Layout(
+        "conflicts", "total_displacement", "iso3", "year", "country_name", _api_figures("conflict")
+    ),
+    Layout(
+        "country-year",
+        "Conflict Stock Displacement",
+        "ISO3",
+        "Year",
+        "Name",
+        (
+            Figure("Conflict Stock Displacement", "idp_stock", "conflict"),
+            Figure("Conflict New Displacements", "new_displacement", "conflict"),
+            Figure("Disaster New Displacements", "new_displacement", "disaster"),
+            Figure("Disaster Stock Displacement", "idp_stock", "disaster"),
+        ),
+    ),
+)
+
+
+def parse(raw: bytes, origin: Origin) -> Parsed:
+    """A GIDD API page (conflicts or disasters) or a GIDD CSV into `displacement` rows."""
+    if looks_like_json(raw):
+        frame, first_row, release = api_page(raw, origin.name)
+    else:
+        (frame, first_row), release = read_csv(raw, origin.name), None
+    frame = frame.rename(columns=ALIASES)
+    layout = detect(frame.columns, origin.name)
+    if layout is None:
+        return Parsed(tables={"displacement": empty("displacement")})
+    return from_frame(frame, layout, origin, first_row, release)
+
+
+def api_page(raw: bytes, name: str) -> tuple[pd.DataFrame, int, str | None]:
+    """The results of a GIDD API page, its first row number (1) and its `last_updated`."""
+    body = json_body(raw, name)
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise InputError(f"{name}: not an IDMC GIDD API page (no 'results' list)")
+    frame = pd.DataFrame.from_records(body["results"])
+    for col in ("event_codes", "event_codes_type"):
+        if col in frame.columns:
+            frame[col] = frame[col].map(_joined)
+    return frame, 1, body.get("last_updated")
+
+
+def _joined(value: object) -> object:
+    """List cells (event codes) as one `;`-joined text; empty lists as missing."""
+    if isinstance(value, list):
+        return ";".join(map(str, value)) or None
+    return value
+
+
+def detect(columns: pd.Index, name: str) -> Layout | None:
+    """The layout a file has, None for an empty page, SchemaDriftError for anything else."""
+    if len(columns) == 0:
+        return None
+    for layout in LAYOUTS:
+        if layout.marker in columns:
+            needed = [layout.iso3, layout.year] + [f.column for f in layout.figures]
+            missing = [c for c in needed if c not in columns]
+            if missing:
+                raise SchemaDriftError(f"{name} (IDMC GIDD {layout.name})", missing)
+            return layout
+    raise SchemaDriftError(
+        f"{name} (IDMC GIDD)", ["total_displacement or Conflict Stock Displacement"]
+    )
+
+
+def from_frame(
+    raw: pd.DataFrame, layout: Layout, origin: Origin, first_row: int, release: str | None = None
+) -> Parsed:
+    """Check GIDD source rows, quarantine the bad and duplicate ones, emit one row per figure."""
+    raw = raw.reset_index(drop=True)
+    year, bad_year = whole_numbers(raw[layout.year])
+    figures = {f.column: whole_numbers(raw[f.column]) for f in layout.figures}
+
+    def check(mask: pd.Series, col: str, what: str) -> pd.Series:
+        return problem(mask, origin.name, raw[col], col, what, first_row)
+
+    checks = [
+        check(raw[layout.iso3].isna(), layout.iso3, "missing country code"),
+        check(bad_year | year.isna(), layout.year, "not a year"),
+        *(check(bad, col, "not a whole number") for col, (_, bad) in figures.items()),
+    ]
+    no_ids = pd.Series(pd.NA, index=raw.index)
+    keep, rejects = split_rejects(raw, first_problem(*checks), no_ids, first_row)
+    duplicate, dup_rejects = exact_duplicates(raw, keep, origin.name, first_row)
+    keep &= ~duplicate
+    kept = raw[keep].assign(_year=year[keep], _release=release)
+    rows = [figure_rows(kept, layout, f, figures[f.column][0][keep]) for f in layout.figures]
+    out = pd.concat(rows, ignore_index=True)
+    unknown = sum(int(figures[f.column][0][keep].isna().sum()) for f in layout.figures)
+    log.info("%s: %d unknown (null) figures not loaded", origin.name, unknown)
+    out = add_lineage(out, origin)
+    return Parsed(tables={"displacement": out}, rejects={"displacement": rejects + dup_rejects})
+
+
+def unknown_figures(raw: bytes, origin: Origin) -> int:
+    """How many figure cells of a file are null (unknown totals), for reports and tests."""
+    frame = api_page(raw, origin.name)[0] if looks_like_json(raw) else read_csv(raw, origin.name)[0]
+    layout = detect(frame.columns, origin.name)
+    if layout is None:
+        return 0
+    return sum(int(whole_numbers(frame[f.column])[0].isna().sum()) for f in layout.figures)
+
+
+def exact_duplicates(
+    raw: pd.DataFrame, keep: pd.Series, name: str, first_row: int
+) -> tuple[pd.Series, list[Reject]]:
+    """Rows identical in every column to an earlier kept row, each rejected naming that row."""
+    text = raw.astype("string").fillna("\x00").agg("\x1f".join, axis=1).where(keep)
+    position = pd.Series(range(len(raw)), index=raw.index)
+    first = position.groupby(text).transform("min")
+    duplicate = keep & text.notna() & (first != position)
+    rejects = [
+        Reject(
+            row_no=int(pos) + first_row,
+            reason=f"{name} row {int(pos) + first_row}: exact duplicate of row "
+            f"{int(first.iloc[pos]) + first_row}",
+            record=json.loads(raw.iloc[[pos]].to_json(orient="records"))[0],
+        )
+        for pos in duplicate.to_numpy().nonzero()[0]
+    ]
+    return duplicate, rejects
+
+
+def figure_rows(kept: pd.DataFrame, layout: Layout, fig: Figure, values: pd.Series) -> pd.DataFrame:
+    """The canonical rows of one figure column: only where the figure is known."""
+    rows = kept[values.notna()]
+    value = values[values.notna()]
+    start, end = periods(rows, layout, fig)
+    rounded = whole_numbers(column(rows, fig.rounded))[0] if fig.rounded else pd.NA
+    extra = rows.assign(figure_rounded=rounded)
+    extra = extra.rename(columns={layout.country: "country_name", "_release": "last_updated"})
+    return pd.DataFrame(
+        {
+            "iso3": rows[layout.iso3].astype("string").str.strip().str.upper(),
+            "admin_level": 0,
+            "place_name": column(rows, layout.country),
+            "metric": fig.metric,
+            "cause": fig.cause,
+            "figure": value.astype("int64"),
+            "unit": "people",
+            "qualifier": "exact",
+            "period_start": start,
+            "period_end": end,
+            "event_name": column(rows, "event_name"),
+            "extra": extra_json(
+                extra, ["country_name", "figure_rounded", "last_updated", *layout.extra]
+            ),
+            "source_record_id": record_ids(rows, layout, fig),
+        }
+    )
+
+
+def periods(rows: pd.DataFrame, layout: Layout, fig: Figure) -> tuple[pd.Series, pd.Series]:
+    """Stocks: as of 31 December. New displacements: the year, or the event's days when exact.
+
+    GIDD disaster dates are often placeholders (2011-01-01 with accuracy Month, Year, Week or
+    none), so only a start date whose accuracy is Day narrows the period below the year; its
+    end is the end date (Day), the end of its month (Month), else the end of the year.
+    """
+    first, last = year_start(rows["_year"]), year_end(rows["_year"])
+    if fig.metric == "idp_stock":
+        return last, last
+    if layout.name != "disasters":
+        return first, last
+    start = _dated(rows, "start_date", "day")
+    end = _dated(rows, "end_date", "day").fillna(
+        _dated(rows, "end_date", "month") + pd.offsets.MonthEnd(0)
+    )
+    exact = start.notna()
+    end = end.where(end.notna() & (end >= start), last.where(last >= start, start))
+    return start.where(exact, first), end.where(exact, last)
+
+
+def _dated(rows: pd.DataFrame, field: str, accuracy: str) -> pd.Series:
+    """The dates of `field` whose `<field>_accuracy` is `accuracy`, NaT elsewhere."""
+    given = column(rows, f"{field}_accuracy").astype("string").str.casefold() == accuracy
+    dates = pd.to_datetime(column(rows, field), errors="coerce", format="%Y-%m-%d")
+    return dates.where(given.fillna(False).astype(bool))
+
+
+def record_ids(rows: pd.DataFrame, layout: Layout, fig: Figure) -> pd.Series:
+    """Country-year rows: iso3|year|cause|metric. Disaster events: the event, then `#n` for
+    the n-th distinct event of the same name, hazard and year (GIDD has no event ids)."""
+    iso3 = rows[layout.iso3].astype("string").str.strip().str.upper()
+    base = iso3 + "|" + rows["_year"].astype("string")
+    if layout.name != "disasters":
+        return base + f"|{fig.cause}|{fig.metric}"
+    event = base + "|" + column(rows, "event_name").astype("string").fillna("")
+    event += "|" + column(rows, "hazard_sub_type").astype("string").fillna("")
+    n = event.groupby(event).cumcount() + 1
+    suffix = ("#" + n.astype("string")).where(n > 1, "")
+    return event + suffix + f"|{fig.metric}"

@@ -1,0 +1,95 @@
+"""Raw bytes into frames for the statistics sources: JSON bodies, CSVs with an optional HXL row."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+
+from transforms.parsed import InputError
+
+# Cell values that mean "no value" in the statistics files (UNHCR writes NA).
+NULLS = ["", "NA", "N/A", "null", "-"]
+
+
+def json_body(raw: bytes, name: str) -> Any:
+    """A JSON document; InputError naming the file when it is not one."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{name}: not valid JSON ({exc})") from exc
+
+
+def looks_like_json(raw: bytes) -> bool:
+    """True when the first non-blank byte opens a JSON object or list."""
+    head = raw[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"{", b"[")
+
+
+def is_hxl_row(cells: pd.Series) -> bool:
+    """True when every non-empty cell of a row is an HXL hashtag (`#country+code` ...)."""
+    values = [str(v).strip() for v in cells if pd.notna(v) and str(v).strip()]
+    return bool(values) and all(v.startswith("#") for v in values)
+
+
+def read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, int]:
+    """A CSV as text columns (BOM and an HXL second row dropped) and the file row of frame row 0."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text ({exc})") from exc
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype="string", keep_default_na=False, na_values=NULLS
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{name}: not a readable CSV ({exc})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) and is_hxl_row(frame.iloc[0]):
+        return frame.iloc[1:].reset_index(drop=True), 3
+    return frame, 2
+
+
+def extra_json(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Per row, the given columns that have a value, as compact JSON with sorted keys."""
+    present = [c for c in columns if c in frame.columns]
+    records = frame[present].astype("object").where(frame[present].notna(), None)
+    return pd.Series(
+        [
+            json.dumps({k: v for k, v in sorted(r.items()) if v is not None}, ensure_ascii=False)
+            for r in records.to_dict("records")
+        ],
+        index=frame.index,
+        dtype="object",
+    )
+
+
+def whole_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers from text or JSON values (`4e+05`, "148138", 12.0) and a mask of bad ones.
+
+    Missing stays missing (not bad); a value that is not a whole, non-negative number is bad.
+    """
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    text = text.mask(text.isin(NULLS))
+    number = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (number.isna() | (number % 1 != 0) | (number < 0))
+    return number.where(~bad).astype("Int64"), bad.fillna(False).astype(bool)
+
+
+def year_start(year: pd.Series) -> pd.Series:
+    """1 January of each year (NaT where the year is missing)."""
+    return pd.to_datetime(year.astype("string") + "-01-01", errors="coerce", format="%Y-%m-%d")
+
+
+def year_end(year: pd.Series) -> pd.Series:
+    """31 December of each year (NaT where the year is missing)."""
+    return pd.to_datetime(year.astype("string") + "-12-31", errors="coerce", format="%Y-%m-%d")
+
+
+def column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or an all-missing one when the file has no such column (optional fields)."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(pd.NA, index=frame.index, dtype="object")

@@ -1,0 +1,28 @@
+"""Read a live source's high-water marks: how far its last successful load got."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.db import connect
+
+
+def current(db_path: Path, source: str) -> dict[str, Any]:
+    """The source's marks by API location ({} before its first successful load)."""
+    if not db_path.exists():
+        return {}
+    with connect(db_path, read_only=True) as con:
+        try:
+            row = con.execute(
+                "SELECT value FROM source_watermarks WHERE source = ?", [source]
+            ).fetchone()
+        except duckdb.CatalogException:  # the warehouse predates migration 003
+            return {}
+    if row is None:
+        return {}
+    marks = json.loads(row[0])
+    return marks if isinstance(marks, dict) else {}
