@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,20 +17,46 @@ VIEWS = HERE / "views"
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
 
+LOCK_WAIT_ENV = "SITREP_LOCK_WAIT"  # the `lock_wait` setting, read here without the flows layer
+
+
 class WarehouseMissingError(FileNotFoundError):
     """The warehouse file does not exist yet (nothing has been loaded)."""
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection; read-only ones need the file to exist and cannot write or read other files."""
-    if read_only:
-        if not path.exists():
-            raise WarehouseMissingError(
-                f"no warehouse at {path}: run `sitrep run` (or `make run`) first"
-            )
-        return duckdb.connect(str(path), read_only=True)
+class WarehouseBusyError(TimeoutError):
+    """Another process kept the warehouse file open for longer than we were willing to wait."""
+
+
+def connect(
+    path: Path, read_only: bool = False, wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A connection; read-only ones need the file to exist and cannot write or read other files.
+
+    DuckDB lets one process write or several read, never both: while another process holds
+    the file, wait (up to `wait` seconds, default SITREP_LOCK_WAIT or 600) instead of failing,
+    so a reader sees the warehouse before or after a load, and a load outlasts a long query.
+    """
+    if read_only and not path.exists():
+        raise WarehouseMissingError(
+            f"no warehouse at {path}: run `sitrep run` (or `make run`) first"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path))
+    limit = float(os.environ.get(LOCK_WAIT_ENV, "600")) if wait is None else wait
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = str(exc).splitlines()[0]
+                raise WarehouseBusyError(
+                    f"{path} is in use by another process after waiting {limit:g} s ({holder}); "
+                    f"try again when it finishes, or raise {LOCK_WAIT_ENV}"
+                ) from exc
+            time.sleep(0.05)
 
 
 def migrations() -> list[tuple[int, str, Path]]:

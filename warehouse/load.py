@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +14,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
-from warehouse.db import connect, migrate, transaction
+from warehouse.db import LOCK_WAIT_ENV, connect, migrate, transaction
 
 # The columns whose rows a new load replaces: a record, an article, or every fact of an article.
 REPLACE_KEYS: dict[str, tuple[str, ...]] = {
@@ -50,8 +53,28 @@ class LoadRequest:
 
 
 def lock_for(db_path: Path) -> FileLock:
-    """The file lock that keeps to one writer at a time when no Prefect server arbitrates."""
-    return FileLock(str(db_path) + ".lock", timeout=600)
+    """The file lock that keeps to one writer at a time when no Prefect server arbitrates.
+
+    One lock object per path in a process (re-entrant), so code that already holds it can
+    call a loader without waiting on itself; other processes wait up to SITREP_LOCK_WAIT s.
+    """
+    lock = FileLock(str(db_path) + ".lock", is_singleton=True)
+    lock.timeout = float(os.environ.get(LOCK_WAIT_ENV, "600"))
+    return lock
+
+
+CRASH_ENV = "SITREP_CRASH_AFTER"
+_steps = itertools.count(1)
+
+
+def crash_point() -> None:
+    """Test hook: with SITREP_CRASH_AFTER=N the process SIGKILLs itself at the Nth load step.
+
+    tests/reliability kill loads at every step this way and check that nothing is lost.
+    """
+    target = os.environ.get(CRASH_ENV)
+    if target and next(_steps) == int(target):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def load(
@@ -63,9 +86,12 @@ def load(
         with transaction(con):
             for part in request.tables:
                 _load_table(con, request, part)
+                crash_point()
             if request.watermark is not None and status == "loaded":
                 _save_watermark(con, request)
             _record_run(con, request, status=status, error=error)
+            crash_point()
+        crash_point()
 
 
 def record_failure(db_path: Path, request: LoadRequest, error: str) -> None:
@@ -74,6 +100,7 @@ def record_failure(db_path: Path, request: LoadRequest, error: str) -> None:
         migrate(con)
         with transaction(con):
             _record_run(con, request, status="failed", error=error)
+            crash_point()
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoad) -> None:
@@ -92,6 +119,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoa
             "AND source_url IN (SELECT unnest(?))",
             [table, req.source, req.replace_urls],
         )
+        crash_point()
     if part.lake_path and part.rows_loaded:
         keys = ", ".join(REPLACE_KEYS[table])
         lake = "read_parquet(?)"
@@ -100,6 +128,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoa
             [part.lake_path],
         )
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {lake}", [part.lake_path])
+        crash_point()
     if part.quarantine_path and part.rows_quarantined:
         con.execute(
             """INSERT INTO quarantine BY NAME
@@ -108,21 +137,22 @@ def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoa
                FROM read_parquet(?)""",
             [req.load_run_id, table, req.source, part.quarantine_path],
         )
-    con.executemany(
-        "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
+    if part.results:  # executemany refuses an empty list
+        con.executemany(
+            "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                req.load_run_id,
-                table,
-                r["expectation"],
-                r["column"],
-                r["success"],
-                r["unexpected_count"],
-                r["details"],
-            ]
-            for r in part.results
-        ],
-    )
+                [
+                    req.load_run_id,
+                    table,
+                    r["expectation"],
+                    r["column"],
+                    r["success"],
+                    r["unexpected_count"],
+                    r["details"],
+                ]
+                for r in part.results
+            ],
+        )
     con.execute(
         "INSERT INTO load_run_tables VALUES (?, ?, ?, ?, ?)",
         [req.load_run_id, table, part.rows_in, part.rows_loaded, part.rows_quarantined],
