@@ -1,11 +1,24 @@
-"""Expectation suites: our row masks agree with what Great Expectations reports."""
+"""Expectation suites: the SQL pass counts what Great Expectations counts, and picks the rows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from expectations.runner import failing_rows, load_suite, validate
+from expectations import pushdown, runner
+from expectations.runner import (
+    GX_SAMPLE_ROWS,
+    EngineMismatchError,
+    load_suite,
+    run_gx,
+    validate,
+    validate_file,
+)
 
 
 def frame() -> pd.DataFrame:
@@ -25,6 +38,56 @@ def frame() -> pd.DataFrame:
     )
 
 
+def every(n: int, k: int, size: int) -> np.ndarray:
+    """Positions k, k+n, k+2n, ... below size."""
+    return np.arange(size) % n == k
+
+
+def displacement_rows(size: int = GX_SAMPLE_ROWS + 4000) -> pd.DataFrame:
+    """More rows than GX samples, with known failures of every expectation type in the suite."""
+    ids = pd.Series([f"r{i}" for i in range(size)], dtype="object")
+    ids[every(1000, 1, size)] = None
+    dup = np.flatnonzero(every(2000, 7, size))
+    ids[dup] = ids[dup - 1].to_numpy()
+    iso3 = pd.Series(np.where(every(700, 3, size), "tcd", "TCD"), dtype="object")
+    iso3[every(900, 5, size)] = None
+    figure = pd.Series(np.where(every(1300, 9, size), -5, 100), dtype="float64")
+    figure[every(1100, 2, size)] = np.nan
+    return pd.DataFrame(
+        {
+            "source": "dtm",
+            "source_record_id": ids,
+            "iso3": iso3,
+            "admin_level": np.where(every(800, 4, size), 7, 2).astype("int8"),
+            "figure": figure,
+            "metric": np.where(every(1500, 11, size), "stock", "idp_stock"),
+            "cause": "conflict",
+            "unit": "people",
+            "qualifier": "exact",
+            "period_end": pd.to_datetime(np.where(every(1700, 8, size), None, "2024-01-31")),
+        }
+    )
+
+
+def article_rows(size: int = GX_SAMPLE_ROWS + 4000) -> pd.DataFrame:
+    """Articles where every id appears twice: more failing rows than the sample can hold."""
+    summary = np.where(every(600, 1, size), "too short", "a summary long enough to pass")
+    url = pd.Series([f"https://x.org/{i}" for i in range(size)], dtype="object")
+    url[every(500, 2, size)] = None
+    return pd.DataFrame(
+        {
+            "article_id": [f"a{i // 2}" if i % 999 else None for i in range(size)],
+            "content_hash": "h",
+            "summary": summary,
+            "url": url,
+        }
+    )
+
+
+def counts(results: list[runner.ExpectationResult]) -> dict[tuple[str, str], int]:
+    return {(r.expectation, r.column): r.unexpected_count for r in results}
+
+
 def test_reasons_name_the_first_failed_expectation_per_row() -> None:
     result = validate(frame(), "displacement")
     reasons = result.reasons
@@ -36,23 +99,53 @@ def test_reasons_name_the_first_failed_expectation_per_row() -> None:
     assert "got null" in reasons[4]
 
 
-def test_mask_counts_equal_gx_unexpected_counts() -> None:
-    df = frame()
+@pytest.mark.parametrize(
+    ("table", "make"), [("displacement", displacement_rows), ("articles", article_rows)]
+)
+def test_counts_equal_gx_on_the_whole_frame(table: str, make: object) -> None:
+    df = make()  # type: ignore[operator]
+    suite = load_suite(table)
+    whole = counts(run_gx(df, suite))
+    result = validate(df, table)
+    assert counts(result.results) == whole
+    assert any(whole.values()) and all(
+        r.success == (r.unexpected_count == 0) for r in result.results
+    )
+    assert all('"counted_by": "duckdb"' in r.details for r in result.results)
+
+
+def test_known_failures_are_counted_and_duplicates_keep_their_first_row() -> None:
+    df = displacement_rows()
     result = validate(df, "displacement")
-    by_key = {(r.expectation, r.column): r for r in result.results}
-    suite = load_suite("displacement")
-    assert len(result.results) == len(suite["expectations"])
-    for exp in suite["expectations"]:
-        kw = exp["kwargs"]
-        column = kw.get("column") or ",".join(kw["column_list"])
-        gx = by_key[(exp["type"], column)]
-        mine = int(failing_rows(df, exp["type"], kw).sum())
-        if exp["type"] == "expect_compound_columns_to_be_unique":
-            # GX counts every member of a duplicate group; we quarantine all but the first.
-            assert gx.unexpected_count == 2 and mine == 1
-        else:
-            assert gx.unexpected_count == mine, exp
-        assert gx.success == (gx.unexpected_count == 0)
+    found = counts(result.results)
+    assert found[("expect_column_values_to_match_regex", "iso3")] == 35  # every 700th row
+    # GX counts both rows of each of the 12 duplicated ids, and the 24 rows with no id
+    # (same source, null id: one group); only the second row of a pair is quarantined for it.
+    assert found[("expect_compound_columns_to_be_unique", "source,source_record_id")] == 48
+    second = np.flatnonzero(every(2000, 7, len(df)))
+    assert result.reasons[second].str.startswith("source+source_record_id").all()
+    assert result.reasons[second - 1].isna().all()
+
+
+def test_a_file_gives_the_same_results_and_rows_as_its_frame(tmp_path: Path) -> None:
+    df = displacement_rows()
+    path = tmp_path / "part.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+    in_memory = validate(df, "displacement")
+    on_disk = validate_file(path, "displacement")
+    assert counts(on_disk.results) == counts(in_memory.results)
+    assert on_disk.rows == len(df)
+    failed = in_memory.reasons.dropna()
+    assert on_disk.failures["row_no"].tolist() == failed.index.tolist()
+    assert on_disk.failures["reason"].tolist() == failed.tolist()
+
+
+def test_a_predicate_that_disagrees_with_gx_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = dict(pushdown.predicates())
+    wrong["expect_column_values_to_be_in_set"] = {"counted": "FALSE", "quarantined": "FALSE"}
+    monkeypatch.setattr(pushdown, "predicates", lambda: wrong)
+    with pytest.raises(EngineMismatchError, match="admin_level be_in_set"):
+        validate(displacement_rows(), "displacement")
 
 
 def test_empty_frame_passes_without_running_gx() -> None:
@@ -62,5 +155,6 @@ def test_empty_frame_passes_without_running_gx() -> None:
 
 
 def test_unknown_expectation_types_are_refused() -> None:
+    exp = {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 1}}
     with pytest.raises(ValueError, match="no row mask"):
-        failing_rows(frame(), "expect_table_row_count_to_equal", {"value": 1})
+        pushdown.expectation_sql(exp)

@@ -1,0 +1,176 @@
+"""`make bench`: sitrep beside DuckDB alone, dlt and plain pandas, each case in its own process.
+
+    python bench/run.py              # 1M DTM-like rows, about 5 minutes on 2 cores
+    python bench/run.py --large      # 10M rows for the data cases
+    python bench/run.py --case floor --csv F --work D --rows N   # one case (used internally)
+
+Writes bench/results/<date>.json and prints seconds, rows/s, peak RSS and the ratios to the
+floor (DuckDB `CREATE TABLE AS SELECT * FROM read_csv(...)`) and to dlt from Arrow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.cases import CASES  # noqa: E402
+from bench.generate import write_dtm_csv  # noqa: E402
+from bench.report import print_table, targets  # noqa: E402
+
+BIN = Path(sys.executable).parent
+RESULTS = REPO / "bench" / "results"
+TIMEOUT = 300
+# Cases that also run at 10M rows with --large (the others hold whole frames in pandas).
+LARGE = {"floor", "dlt_arrow", "prefect_empty", "sitrep_load", "stage_canonical"}
+LARGE |= {"stage_validate_file", "stage_load"}
+
+
+def child_env(work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a measured process: ours minus any Prefect/sitrep home, plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SITREP_"))}
+    env["PYTHONPATH"] = str(REPO)
+    env["PREFECT_HOME"] = str(work / "prefect")
+    env.update(extra)
+    return env
+
+
+def measure(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> dict[str, Any]:
+    """Run cmd; its wall time, peak RSS (its own and its waited-for children's) and output."""
+    log = cwd / "output.log"
+    start = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        timer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    text = log.read_text()
+    result: dict[str, Any] = {
+        "wall": round(wall, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "exit_code": proc.returncode,
+    }
+    if proc.returncode != 0:
+        result["error"] = "timed out" if wall >= timeout else text.strip().splitlines()[-3:]
+    lines = text.strip().splitlines()
+    if proc.returncode == 0 and lines and lines[-1].startswith("{"):
+        result.update(json.loads(lines[-1]))
+    return result
+
+
+def run_case(name: str, csv_path: Path, work: Path, rows: int) -> dict[str, Any]:
+    """One registered case in a fresh Python process with a fresh Prefect home."""
+    case_dir = work / name
+    case_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, str(REPO / "bench" / "run.py"), "--case", name]
+    cmd += ["--csv", str(csv_path), "--work", str(work), "--rows", str(rows)]
+    return measure(cmd, child_env(case_dir), case_dir, TIMEOUT)
+
+
+def run_command(name: str, args: list[str], work: Path, home: str = "home") -> dict[str, Any]:
+    """A `sitrep` command with its own SITREP_HOME (the CLI puts PREFECT_HOME inside it)."""
+    case_dir = work / name
+    case_dir.mkdir(parents=True, exist_ok=True)
+    env = child_env(case_dir, SITREP_HOME=str(work / home))
+    del env["PREFECT_HOME"]
+    return measure([str(BIN / "sitrep"), *args], env, case_dir, TIMEOUT)
+
+
+def warm_prefect(csv_path: Path, work: Path) -> dict[str, Any]:
+    """The empty flow again with the Prefect home (and its database) of a first run."""
+    run_case("prefect_empty", csv_path, work / "warm", 0)
+    return run_case("prefect_empty", csv_path, work / "warm", 0)
+
+
+def sitrep_commands(csv_path: Path, tiny: Path, work: Path) -> dict[str, dict[str, Any]]:
+    """`sitrep --help`, `sitrep load dtm` (tiny and full) and a no-op rerun of `sitrep run`."""
+    config = str(REPO / "sitrep.toml")
+    out = {
+        "sitrep_help": run_command("sitrep_help", ["--help"], work),
+        "sitrep_load_tiny": run_command("sitrep_load_tiny", ["load", "dtm", str(tiny)], work, "t"),
+        "sitrep_load": run_command("sitrep_load", ["load", "dtm", str(csv_path)], work, "full"),
+    }
+    out["sitrep_run_first"] = run_command("sitrep_run_first", ["run", "-c", config], work, "noop")
+    out["sitrep_run_noop"] = run_command("sitrep_run_noop", ["run", "-c", config], work, "noop")
+    return out
+
+
+def run_all(rows: int, large: bool, work: Path) -> dict[str, dict[str, Any]]:
+    """Every case at `rows`, in an order where stage inputs exist before the stages."""
+    csv_path = write_dtm_csv(work / "dtm.csv", rows)
+    tiny = write_dtm_csv(work / "tiny" / "dtm-tiny.csv", 100)
+    results: dict[str, dict[str, Any]] = {}
+    for name in CASES:
+        if large and name not in LARGE:
+            continue
+        print(f"  {name} ...", file=sys.stderr, flush=True)
+        results[name] = run_case(name, csv_path, work, rows)
+    results["prefect_empty_warm"] = warm_prefect(csv_path, work)
+    print("  sitrep commands ...", file=sys.stderr, flush=True)
+    results.update(sitrep_commands(csv_path, tiny, work))
+    return results
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="10M rows for the data cases")
+    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--case", choices=sorted(CASES))
+    parser.add_argument("--csv", type=Path)
+    parser.add_argument("--work", type=Path)
+    args = parser.parse_args()
+    rows = args.rows or (10_000_000 if args.large else 1_000_000)
+    if args.case:
+        print(json.dumps(CASES[args.case](args.csv, args.work, rows), default=str))
+        return
+    work = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
+    try:
+        results = run_all(rows, args.large, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": rows,
+        "machine": machine(),
+        "cases": results,
+        "targets": targets(results, rows),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix = "-large" if args.large else ""
+    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}{suffix}.json"
+    out.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    print_table(report)
+    print(f"\nresults: {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
