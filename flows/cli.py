@@ -203,7 +203,7 @@ def query(
         _write_parquet(table, out_file)
     elif out_file is not None:
         out_file.write_text(_render_text(columns, rows, fmt))
-        err.print(f"wrote {len(rows)} rows to {out_file}", highlight=False)
+        err.print(f"wrote {len(rows)} rows to {out_file}", highlight=False, soft_wrap=True)
     elif fmt == "table":
         _print_rows([dict(zip(columns, r, strict=True)) for r in rows], fmt, columns=columns)
     else:
@@ -255,17 +255,12 @@ def _param_values(pairs: list[str]) -> dict[str, str]:
 
 
 def _list_named_queries() -> None:
-    from warehouse.query import named_queries
+    from warehouse.query import named_queries, placeholders
 
-    rows = [
-        {
-            "name": q.name,
-            "params": ", ".join(f"{p.name}: {p.help}" for p in q.params.values()),
-            "what": q.summary,
-        }
-        for q in named_queries()
-    ]
-    _print_rows(rows, "table", title="Named queries (sitrep query --name NAME --param k=v)")
+    out.print("Named queries: sitrep query --name NAME [--param key=value]...", highlight=False)
+    for q in named_queries():
+        params = " ".join(f"--param {p}=…" for p in placeholders(q.sql))
+        out.print(f"  {q.name:<20} {params:<18} {q.summary}", highlight=False, soft_wrap=True)
 
 
 def _render_text(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
@@ -290,7 +285,7 @@ def _write_parquet(table: Any, path: Path | None) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise fail(f"{target}: {exc}") from None
-    err.print(f"wrote {table.num_rows} rows to {target}", highlight=False)
+    err.print(f"wrote {table.num_rows} rows to {target}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -59,7 +59,7 @@ def test_two_runs_leave_identical_counts(prefect_api, home, tmp_path, samples) -
         assert con.execute("SELECT count(*) FROM validation_results").fetchone()[0] > 0
     assert "Rows per source and table" in first.output
     assert "warehouse:" in first.output and "report:" in first.output
-    assert (home / "reports" / "sitrep.md").exists()
+    assert (home / "reports" / "index.html").exists()
 
 
 def test_a_bad_file_is_quarantined_and_the_other_sources_still_load(
