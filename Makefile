@@ -14,7 +14,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 help:
 	@echo "make run    - install (first time) and run the pipeline on data/samples"
 	@echo "make test   - ruff, mypy and pytest"
-	@echo "make bench  - benchmarks, results in bench/results/"
+	@echo "make bench  - benchmarks, results in bench/results/ (BENCH_ARGS=--large for 10M rows)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -47,7 +47,8 @@ test-reliability: $(BIN)/sitrep
 	$(BIN)/pytest -m reliability
 
 bench: $(BIN)/sitrep
-	$(BIN)/python bench/run.py
+	$(UV) sync --frozen --group bench --python $(PYTHON)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .sitrep .pytest_cache .mypy_cache .ruff_cache
