@@ -12,7 +12,8 @@ New displacement, idmc-idu: March conflict 1,000 + 500 (admin1 300 the same mont
 April disaster 200, May no cause 40; idmc-gidd a whole year 50,000 (dropped).
 Articles: A1 2024-07-02 (CD61 240,000 approx., 1,000 evacuated, 500 households destroyed;
 CD62 60,000), A2 2024-06-01 (CD61 50,000), A3 2024-07-05 (CD54 12,000; CD63 800 households;
-COD as a whole more than 7,000,000), S1 (SDN 10,000, no admin1).
+COD as a whole more than 7,000,000), S1 (SDN 10,000, no admin1), U1 undated, retrieved
+2024-07-10 (CD62 90,000: after every dated article all the same).
 """
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ ARTICLES = [
     article("A2", "2024-06-01", "Earlier displacement in Nord-Kivu"),
     article("A3", "2024-07-05", "Millions displaced across the country"),
     article("S1", "2024-07-03", "Sudan displacement"),
+    article("U1", None, "Undated report from Bukavu"),
 ]
 FACTS = [
     fact("A1", 1, 240_000, admin1_pcode="CD61", place_name="Goma", qualifier="approximately"),
@@ -138,6 +140,7 @@ FACTS = [
     fact("A3", 2, 800, admin1_pcode="CD63", unit="households", place_name="Kindu"),
     fact("A3", 3, 7_000_000, qualifier="more_than", place_name="eastern Congo"),
     fact("S1", 1, 10_000, iso3="SDN", place_name="Sudan"),
+    fact("U1", 1, 90_000, admin1_pcode="CD62", place_name="Bukavu"),
 ]
 RUNS = [
     {"source": s, "kind": k, "status": "loaded"}

@@ -149,7 +149,7 @@ def test_news_vs_official_compares_like_units_and_flags(db: Path) -> None:
         ("COD", 0, None, "people", 7_000_000, "A3", 1, 125_000, "dtm", 56.0, "differs"),
         ("COD", 1, "CD54", "people", 12_000, "A3", 1, None, None, None, "not_in_statistics"),
         ("COD", 1, "CD61", "people", 240_000, "A1", 2, 80_000, "dtm", 3.0, "differs"),
-        ("COD", 1, "CD62", "people", 60_000, "A1", 1, 35_000, "hapi-cod", 1.7143, "consistent"),
+        ("COD", 1, "CD62", "people", 60_000, "A1", 2, 35_000, "hapi-cod", 1.7143, "consistent"),
         ("COD", 1, "CD63", "households", 800, "A3", 1, None, None, None, "other_unit_only"),
         ("COD", 1, "CD63", "people", None, None, 0, 10_000, "dtm", None, "no_news"),
         ("SDN", 0, None, "people", 10_000, "S1", 1, None, None, None, "not_in_statistics"),
@@ -181,10 +181,10 @@ def test_source_freshness(db: Path) -> None:
     assert rows == [
         ("broken", "dtm", None, None, "failed", 0, None, False),
         ("dtm", "dtm", "displacement", date(2024, 6, 30), "loaded", 9, *age(date(2024, 6, 30))),
-        ("news", "article-files", "article_facts", date(2024, 7, 10), "loaded", 9,
+        ("news", "article-files", "article_facts", date(2024, 7, 10), "loaded", 10,
          *age(date(2024, 7, 10))),
-        ("news", "article-files", "articles", date(2024, 7, 5), "loaded", 4,
-         *age(date(2024, 7, 5))),
+        ("news", "article-files", "articles", date(2024, 7, 10), "loaded", 5,
+         *age(date(2024, 7, 10))),
         ("unhcr", "unhcr", "displacement", date(2024, 7, 1), "loaded", 2, *age(date(2024, 7, 1))),
     ]  # fmt: skip
 
@@ -197,7 +197,7 @@ def test_country_summary_one_row_per_country(db: Path) -> None:
     )
     assert rows == [
         ("COD", 125_000, date(2024, 6, 30), "dtm", 20_000, 3,
-         "dtm, hapi-cod, idmc-gidd, idmc-idu, unhcr, zzz", 3, 8, 4),
+         "dtm, hapi-cod, idmc-gidd, idmc-idu, unhcr, zzz", 4, 9, 4),
         ("SDN", None, None, None, None, 0, None, 1, 1, 1),
     ]  # fmt: skip
 

@@ -1,6 +1,7 @@
 -- News against the statistics, per country (facts naming no admin1 unit) and per admin1
 -- (facts inside that unit, admin2 facts included) and unit. The news side is the latest
--- article reporting displaced people for the place (its largest figure there); the official
+-- article reporting displaced people for the place (its largest figure there; articles with
+-- no event or publication date come after dated ones, whenever they were retrieved); the official
 -- side is the preferred IDP stock figure of the same place in the same unit. Households are
 -- never compared with people. flag:
 --   not_in_statistics  news gives a figure for a place with no official figure in any unit
@@ -15,7 +16,7 @@ WITH facts AS (
            f.admin1_pcode, f.unit, f.article_id, f.figure, f.qualifier, f.place_name,
            coalesce(f.event_date, CAST(a.published_at AS DATE), CAST(a.retrieved_at AS DATE),
                     CAST(f.retrieved_at AS DATE)) AS reported_on,
-           a.title, a.url
+           f.event_date IS NULL AND a.published_at IS NULL AS undated, a.title, a.url
     FROM article_facts f
     LEFT JOIN articles a USING (article_id)
     WHERE f.iso3 IS NOT NULL AND f.figure IS NOT NULL AND f.unit IS NOT NULL
@@ -25,7 +26,8 @@ WITH facts AS (
 per_article AS (
     SELECT iso3, admin_level, admin1_pcode, unit, article_id, max(figure) AS figure,
            arg_max(qualifier, figure) AS qualifier, arg_max(place_name, figure) AS place_name,
-           max(reported_on) AS reported_on, any_value(title) AS title, any_value(url) AS url
+           max(reported_on) AS reported_on, bool_and(undated) AS undated,
+           any_value(title) AS title, any_value(url) AS url
     FROM facts
     GROUP BY iso3, admin_level, admin1_pcode, unit, article_id
 ),
@@ -35,7 +37,7 @@ news AS (
     WINDOW place AS (PARTITION BY iso3, admin_level, admin1_pcode, unit)
     QUALIFY row_number() OVER (
         PARTITION BY iso3, admin_level, admin1_pcode, unit
-        ORDER BY reported_on DESC NULLS LAST, figure DESC, article_id
+        ORDER BY undated, reported_on DESC NULLS LAST, figure DESC, article_id
     ) = 1
 ),
 official AS (
@@ -50,6 +52,7 @@ joined AS (
            n.place_name AS news_place, coalesce(n.unit, o.unit) AS unit,
            o.figure AS official_figure, o.as_of AS official_as_of, o.source AS official_source,
            n.figure AS news_figure, n.qualifier AS news_qualifier, n.reported_on AS news_date,
+           n.undated AS news_undated,
            n.article_id, n.title AS news_title, n.url AS news_url, n.articles,
            n.figure / o.figure AS ratio
     FROM news n
@@ -59,7 +62,7 @@ joined AS (
 )
 SELECT j.iso3, j.admin_level, j.admin1_pcode, coalesce(j.admin1_name, d.name) AS admin1_name,
        j.news_place, j.unit, j.official_figure, j.official_as_of, j.official_source,
-       j.news_figure, j.news_qualifier, j.news_date, j.article_id, j.news_title, j.news_url,
+       j.news_figure, j.news_qualifier, j.news_date, j.news_undated, j.article_id, j.news_title, j.news_url,
        coalesce(j.articles, 0) AS articles, j.ratio,
        CASE
            WHEN j.news_figure IS NULL THEN 'no_news'
@@ -90,6 +93,7 @@ COMMENT ON COLUMN news_vs_official.official_source IS 'Source of the official fi
 COMMENT ON COLUMN news_vs_official.news_figure IS 'Largest displacement figure for the place in the latest article about it.';
 COMMENT ON COLUMN news_vs_official.news_qualifier IS 'exact, approximately, more_than, less_than or up_to, as the article says.';
 COMMENT ON COLUMN news_vs_official.news_date IS 'Event date of the fact, else the article''s publication (or retrieval) date.';
+COMMENT ON COLUMN news_vs_official.news_undated IS 'True when neither the fact nor the article carries a date: news_date is when it was retrieved.';
 COMMENT ON COLUMN news_vs_official.article_id IS 'The latest article (articles.article_id).';
 COMMENT ON COLUMN news_vs_official.news_title IS 'Title of the latest article.';
 COMMENT ON COLUMN news_vs_official.news_url IS 'Where the latest article was published.';

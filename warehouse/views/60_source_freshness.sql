@@ -9,9 +9,10 @@ WITH held AS (
     SELECT source, 'articles', max(CAST(coalesce(published_at, retrieved_at) AS DATE)), count(*)
     FROM articles GROUP BY source
     UNION ALL
-    SELECT source, 'article_facts', max(coalesce(event_date, CAST(retrieved_at AS DATE))),
+    SELECT f.source, 'article_facts',
+           max(coalesce(f.event_date, CAST(a.published_at AS DATE), CAST(f.retrieved_at AS DATE))),
            count(*)
-    FROM article_facts GROUP BY source
+    FROM article_facts f LEFT JOIN articles a USING (article_id) GROUP BY f.source
 ),
 runs AS (
     SELECT source, arg_max(kind, finished_at) AS kind,
@@ -33,7 +34,7 @@ COMMENT ON VIEW source_freshness IS 'Per source and table: newest reported date,
 COMMENT ON COLUMN source_freshness.source IS 'Source name.';
 COMMENT ON COLUMN source_freshness.kind IS 'Source kind of its last run (dtm, article-files, ...).';
 COMMENT ON COLUMN source_freshness.table_name IS 'displacement, articles or article_facts (NULL: the source holds no rows).';
-COMMENT ON COLUMN source_freshness.last_reported_on IS 'Newest date the data refers to (reported_on or period_end; publication date for articles).';
+COMMENT ON COLUMN source_freshness.last_reported_on IS 'Newest date the data refers to (reported_on or period_end; publication date for articles; event date, else publication date, for facts).';
 COMMENT ON COLUMN source_freshness.last_loaded_at IS 'When a run of this source last loaded successfully.';
 COMMENT ON COLUMN source_freshness.last_run_at IS 'When this source last ran, loaded or failed.';
 COMMENT ON COLUMN source_freshness.last_status IS 'Status of that last run: loaded or failed.';
