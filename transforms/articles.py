@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-from urllib.parse import urlsplit
+from typing import Any
 
 import ftfy
-import pandas as pd
 
-from transforms.lineage import Origin, add_lineage
+from transforms.article_table import article, build, title_from
+from transforms.lineage import Origin
 from transforms.parsed import Parsed, Reject
 
 SOURCE_LINE = re.compile(r"^\s*original source\s*:\s*(?P<where>\S.*?)\s*$", re.IGNORECASE)
-FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
-    """One article file into one `articles` row, or one reject saying what is wrong with it."""
+    """One article file into one `articles` row and its facts, or one reject saying why not."""
     try:
         row = article_row(decode(raw), origin.name)
     except ValueError as exc:
         record = {"file": origin.source_url, "text": raw[:2000].decode("utf-8", "replace")}
         return Parsed(rejects={"articles": [Reject(1, str(exc), record)]})
-    frame = add_lineage(pd.DataFrame([row]), origin)
-    frame["source_record_id"] = frame["article_id"]
-    return Parsed(tables={"articles": frame})
+    return build([row], origin)
 
 
 def decode(raw: bytes) -> str:
@@ -37,7 +33,7 @@ def decode(raw: bytes) -> str:
     return ftfy.fix_text(text, uncurl_quotes=False)
 
 
-def article_row(text: str, name: str) -> dict[str, str | None]:
+def article_row(text: str, name: str) -> dict[str, Any]:
     """The fields of one article; ValueError naming the file and line when the format is off."""
     lines = [ln.strip() for ln in text.splitlines()]
     paragraphs = [ln for ln in lines if ln]
@@ -54,41 +50,4 @@ def article_row(text: str, name: str) -> dict[str, str | None]:
             f"{name} line 1 field summary: no summary paragraph before the source line"
         )
     summary, body = paragraphs[0], "\n\n".join(paragraphs[1:-1])
-    url = match["where"]
-    content_hash = hashlib.sha256(normalise(summary + "\n" + body).encode()).hexdigest()
-    return {
-        "article_id": article_id(url, content_hash),
-        "url": url,
-        "publisher": publisher(url),
-        "title": title_from(summary),
-        "summary": summary,
-        "body": body,
-        "content_hash": content_hash,
-    }
-
-
-def normalise(text: str) -> str:
-    """Text reduced for hashing: case folded, whitespace collapsed."""
-    return " ".join(text.casefold().split())
-
-
-def publisher(url: str) -> str:
-    """Host of a URL or bare host name, without `www.`."""
-    host = urlsplit(url if "//" in url else "//" + url).hostname or url
-    return host.removeprefix("www.")
-
-
-def article_id(url: str, content_hash: str) -> str:
-    """Stable id: the canonical URL when it names a page, else the content hash."""
-    parts = urlsplit(url if "//" in url else "//" + url)
-    if parts.path.strip("/"):
-        canonical = f"{(parts.hostname or '').removeprefix('www.')}{parts.path.rstrip('/')}"
-        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    return content_hash[:16]
-
-
-def title_from(summary: str) -> str:
-    """A title for files that carry none: the summary's first sentence, cut at 140 characters."""
-    match = FIRST_SENTENCE.match(summary)
-    first = match.group(1) if match else summary
-    return first if len(first) <= 140 else first[:139].rstrip() + "…"
+    return article(match["where"], title_from(summary), summary, body)

@@ -47,7 +47,20 @@ def extract(
     found: list[Fact] = []
     for start, end in sentences(text):
         found.extend(sentence_facts(Sentence(start, end, text[start:end]), places, published))
-    return sorted(found, key=lambda f: (-round(f.confidence, 1), f.position))
+    ranked = sorted(found, key=lambda f: (-round(f.confidence, 1), f.position))
+    return distinct(ranked)
+
+
+def distinct(facts: list[Fact]) -> list[Fact]:
+    """One fact per figure, unit and term: a headline repeating the lead is not a second fact."""
+    seen: set[tuple[int, str, str]] = set()
+    out = []
+    for fact in facts:
+        key = (fact.figure, fact.unit, fact.term)
+        if key not in seen:
+            seen.add(key)
+            out.append(fact)
+    return out
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class GazetteerPlaces:
             self._add(name, Entry("block"))
 
     def _add(self, name: str, entry: Entry) -> None:
-        key = tuple(w.lower().replace("’", "'") for w in words(name))
+        key = tuple(_key_word(w) for w in words(name))
         if not key:
             return
         old = self.index.get(key)
@@ -134,7 +134,7 @@ class GazetteerPlaces:
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
         found = words(text)
-        lower = [w.lower().replace("’", "'") for w in found]
+        lower = [_key_word(w) for w in found]
         spans: list[tuple[int, int]] | None = None
         out: list[Mention] = []
         i = 0
@@ -144,12 +144,9 @@ class GazetteerPlaces:
                 i += 1
                 continue
             n, entry = hit
-            if entry.kind != "block":
-                spans = spans or word_spans(text)
-                start, end = spans[i][0], spans[i + n - 1][1]
-                out.append(
-                    Mention(start, end, text[start:end], entry.kind, entry.iso3, entry.units)
-                )
+            spans = spans or word_spans(text)
+            start, end = spans[i][0], spans[i + n - 1][1]
+            out.append(Mention(start, end, text[start:end], entry.kind, entry.iso3, entry.units))
             i += n
         return out
 
@@ -176,6 +173,12 @@ class Entry:
     iso3: str | None = None
     units: tuple[Unit, ...] = ()
     upper: bool = False
+
+
+def _key_word(word: str) -> str:
+    """A word as the index keys it: lower case, accents off ("Kasaï" = "Kasai"), one apostrophe."""
+    word = word.lower()
+    return word if word.isascii() else fold(word).replace("’", "'")
 
 
 def _opt(value: object) -> str | None:

@@ -71,6 +71,8 @@ def blocked(sentence: str, fig: Figure) -> bool:
     """Deaths, money, measures, percentages, durations and counted places are not facts."""
     if blockers_regex().match(sentence, fig.end, min(len(sentence), fig.end + 40)):
         return True
+    if MONEY_BEFORE.search(sentence, max(0, fig.start - 6), fig.start):
+        return True
     return bool(casualty_before().search(sentence, max(0, fig.start - 30), fig.start))
 
 
@@ -94,6 +96,7 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
     return Reading(unit, term.term, gap, noun is not None)
 
 
+MONEY_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:US|USD|EUR|GBP|CHF)\s?)$", re.IGNORECASE)
 ASIDE = re.compile(r"\([^()]*\)|\bor\s+(?:about\s+|some\s+)?[\d.,]+\s*(?:million\s+)?\w+")
 
 

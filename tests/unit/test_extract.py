@@ -1,0 +1,176 @@
+"""Fact extraction: the seed article, the figure grammar, and each error class met on real text."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from transforms.extract import extract
+from transforms.extract.numbers import figures
+from transforms.extract.textfix import repair
+
+SEED = Path(__file__).resolve().parents[2] / "data" / "samples" / "articles" / "walikale.txt"
+
+
+def first(text: str, published: date | None = None):
+    found = extract(text, published)
+    assert found, f"no fact in {text!r}"
+    return found[0]
+
+
+def test_seed_article_gives_walikale_seven_million_displaced() -> None:
+    fact = first(SEED.read_text())
+    assert (fact.iso3, fact.place_name, fact.admin2_pcode, fact.admin1_pcode) == (
+        "COD", "Walikale", "CD6104", "CD61",
+    )  # fmt: skip
+    assert (fact.figure, fact.unit, fact.term, fact.qualifier) == (
+        7_000_000, "people", "displaced", "more_than",
+    )  # fmt: skip
+    assert "displacing over 7 million individuals" in fact.sentence
+    assert 0 < fact.confidence <= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "qualifier"),
+    [
+        ("over 7 million", 7_000_000, "more_than"),
+        ("some 300,000", 300_000, "approximately"),
+        ("1,200 families", 1_200, "exact"),
+        ("tens of thousands of people", 10_000, "more_than"),
+        ("1.2m people", 1_200_000, "exact"),
+        ("Between 2,000 and 4,000 newly displaced", 4_000, "up_to"),
+        ("between one to 1.5 million people", 1_500_000, "up_to"),
+        ("at least140,000 people", 140_000, "more_than"),  # PDF text without spaces
+        ("IDPs total 122 387", 122_387, "exact"),
+        ("61, 000 people", 61_000, "exact"),
+        ("2.14 lakh people", 214_000, "exact"),
+        ("two million people", 2_000_000, "exact"),
+        ("up to 30,000 homes", 30_000, "up_to"),
+    ],
+)
+def test_figure_grammar(text: str, value: int, qualifier: str) -> None:
+    [fig] = figures(text)
+    assert (fig.value, fig.qualifier) == (value, qualifier)
+
+
+@pytest.mark.parametrize("text", ["between 7 and 14 March", "in 2015", "M23 rebels", "6.5 quake"])
+def test_dates_years_and_names_are_not_figures(text: str) -> None:
+    assert figures(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fighting killed 45 people and injured 120 in Goma.",
+        "The floods left 12 people dead in Bukavu.",
+        "Donors pledged $300,000 for displaced families in Goma.",
+        "A convoy carried 300 tonnes of food to displaced people in Goma.",
+        "In 2012 violence displaced people across Rakhine.",
+        "About 63 per cent of the displaced people were women.",
+        "Some 700 villages were flooded and people were evacuated.",
+        "The camp is 75 kilometres from the displaced people's homes.",
+    ],
+)
+def test_deaths_money_tonnes_years_percentages_are_not_facts(text: str) -> None:
+    assert extract(text) == []
+
+
+def test_households_are_a_unit_of_their_own_and_come_first() -> None:
+    fact = first(
+        "About 2,400 families (8,200 people) were displaced by floods in Sistan and "
+        "Baluchestan province in late January."
+    )
+    assert (fact.figure, fact.unit, fact.term, fact.iso3) == (
+        2_400,
+        "households",
+        "displaced",
+        "IRN",
+    )
+
+
+def test_housing_figures_need_a_housing_term() -> None:
+    fact = first("More than 2,000 houses were damaged in Goma.")
+    assert (fact.figure, fact.unit, fact.term) == (
+        2_000,
+        "households",
+        "partially_destroyed_housing",
+    )
+    assert first("Up to 30,000 homes may have been destroyed.").term == "destroyed_housing"
+    assert extract("Nine houses on the atoll were flooded.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("More than 11,000 people fled from Kamandi lake in Lubero territory.", "forced_to_flee"),
+        ("About 14,000 people were evacuated from the town.", "evacuated"),
+        ("1,900 people were still in nine evacuation centres.", "sheltered"),
+        ("Some 195,000 Iraqis live in 21 camps around Mosul.", "in_relief_camp"),
+        ("About 240 people were relocated to collective centres.", "relocated"),
+        ("Around 2,000 people were made homeless by flooding.", "homeless"),
+        ("Some 2,500 families returned to Beledweyne.", "returned"),
+        ("The attack prevented the distribution of food aid to 1,500 IDPs.", "displaced"),
+    ],
+)
+def test_reporting_terms(text: str, term: str) -> None:
+    assert first(text).term == term
+
+
+@pytest.mark.parametrize(
+    ("text", "iso3"),
+    [
+        ("Fighting displaced 5,000 people in eastern Congo.", "COD"),
+        ("Fighting displaced 5,000 people in DR Congo.", "COD"),
+        ("Fighting in the DRC displaced 5,000 people.", "COD"),
+        ("Floods displaced 5,000 people in Congo.", "COD"),
+        ("Floods displaced 5,000 people in the Republic of Congo.", "COG"),
+        ("Floods displaced 5,000 people in Congo-Brazzaville.", "COG"),
+    ],
+)
+def test_congo_is_drc_unless_the_text_says_brazzaville(text: str, iso3: str) -> None:
+    assert first(text).iso3 == iso3
+
+
+def test_places_resolve_to_pcodes_in_the_articles_country() -> None:
+    goma = first("Some 4,000 people were displaced in Goma, North Kivu, DR Congo.")
+    assert (goma.admin2_pcode, goma.admin1_pcode) == ("CD6101", "CD61")
+    bukavu = first("About 3,000 people fled to Bukavu.")
+    assert (bukavu.iso3, bukavu.admin2_pcode) == ("COD", "CD6201")
+
+
+def test_an_organisation_named_after_a_country_does_not_locate_the_fact() -> None:
+    fact = first(
+        "More than 35,000 were displaced because of fighting between government forces and "
+        "Islamic State in Iraq and the Levant (ISIL) and the Syrian Democratic Forces."
+    )
+    assert fact.iso3 == "SYR"
+    assert fact.place_name != "Iraq"
+
+
+def test_pdf_mojibake_is_repaired() -> None:
+    assert repair("displaced Š—“in mass displacementŠ—� events in Choc’_") == (
+        "displaced “in mass displacement” events in Chocó"
+    )
+    assert first("More than 100,000 people fled their homes in Kasa’À province.").iso3 == "COD"
+
+
+def test_event_date_is_resolved_against_the_publication_date() -> None:
+    assert first("Some 4,000 people fled Goma on Sunday.", date(2025, 3, 26)).event_date == date(
+        2025, 3, 23
+    )
+    assert first("About 6,000 people were displaced in January 2017.").event_date == date(
+        2017, 1, 1
+    )
+    assert first("Some 4,000 people fled Goma on Sunday.").event_date is None  # no base date
+
+
+def test_a_headline_repeating_the_lead_is_one_fact() -> None:
+    found = extract("4,000 people displaced in Goma\n\nAbout 4,000 people were displaced in Goma.")
+    assert [(f.figure, f.term) for f in found] == [(4_000, "displaced")]
+
+
+def test_a_text_with_no_displacement_gives_nothing() -> None:
+    assert extract("The council met on Tuesday to discuss the budget.") == []
+    assert extract("") == []
