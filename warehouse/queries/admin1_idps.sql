@@ -1,4 +1,5 @@
 -- Per admin1 unit of a country: preferred IDP figures (people, households) and the news signal.
+-- The news column shows the latest figure in people, else in households.
 -- @param iso3 [A-Z0-9]{3} an ISO3 code such as COD (all countries when left out)
 WITH units AS (
     SELECT iso3, admin1_pcode FROM preferred_idp_figure WHERE admin_level = 1
@@ -9,10 +10,11 @@ people AS (SELECT * FROM preferred_idp_figure WHERE admin_level = 1 AND unit = '
 households AS (SELECT * FROM preferred_idp_figure WHERE admin_level = 1 AND unit = 'households'),
 news AS (
     SELECT iso3, admin1_pcode, any_value(admin1_name) AS admin1_name,
-           arg_max(news_place, news_date) AS news_place,
-           arg_max(news_figure, news_date) AS news_figure,
-           arg_max(news_qualifier, news_date) AS news_qualifier,
-           arg_max(unit, news_date) AS news_unit,
+           arg_max(news_place, {'people': unit = 'people', 'date': news_date}) AS news_place,
+           arg_max(news_figure, {'people': unit = 'people', 'date': news_date}) AS news_figure,
+           arg_max(news_qualifier, {'people': unit = 'people', 'date': news_date})
+               AS news_qualifier,
+           arg_max(unit, {'people': unit = 'people', 'date': news_date}) AS news_unit,
            string_agg(DISTINCT flag, ', ') AS news_flags
     FROM news_vs_official
     WHERE admin_level = 1 AND flag <> 'no_news'
