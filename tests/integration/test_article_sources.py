@@ -1,0 +1,93 @@
+"""RSS and ReliefWeb from live URLs on a loopback replay server; incremental second runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import duckdb
+import pytest
+
+from flows.fetch import FetchError
+from flows.pipeline import run_source
+from flows.settings import Settings, SourceConfig
+from flows.sources import get_kind
+from tests.replay import Reply, replay_server
+
+ROOT = Path(__file__).resolve().parents[2]
+RSS = (ROOT / "data" / "samples" / "feeds" / "displacement-news.rss.xml").read_bytes()
+REPORTS = json.loads((ROOT / "data" / "samples" / "reliefweb" / "reports-cod.json").read_text())
+
+
+def page(index: int, total: int) -> bytes:
+    """One page holding the sample's report `index`, in an envelope counting `total`."""
+    return json.dumps({**REPORTS, "count": 1, "totalCount": total,
+                       "data": [REPORTS["data"][index]]}).encode()  # fmt: skip
+
+
+@pytest.fixture
+def settings(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
+    monkeypatch.setenv("SITREP_RELIEFWEB_APPNAME", "sitrep-tests")
+    monkeypatch.setenv("SITREP_HTTP_RETRIES", "2")
+    monkeypatch.setenv("SITREP_HTTP_BACKOFF", "0.05")
+    return Settings(home=home)
+
+
+def test_reliefweb_pages_by_offset_with_appname_country_and_date(settings) -> None:
+    with replay_server(
+        {"/v1/reports": [Reply(page(0, 2)), Reply(b"busy", 503), Reply(page(1, 2))]}
+    ) as srv:
+        source = SourceConfig(
+            name="rw", kind="reliefweb", location=[f"{srv.base_url}/v1/reports"],
+            params={"countries": ["COD"], "since": "2025-03-01", "limit": 1},
+        )  # fmt: skip
+        raws = get_kind("reliefweb").fetch(source, settings)
+    asked = [parse_qs(urlsplit(path).query) for path, _ in srv.requests]
+    assert [q["offset"] for q in asked] == [["0"], ["1"], ["1"]]  # the 503 is retried
+    assert all(q["appname"] == ["sitrep-tests"] for q in asked)
+    assert asked[0]["filter[conditions][0][value]"] == ["cod"]
+    assert asked[0]["filter[conditions][1][value][from]"] == ["2025-03-01T00:00:00+00:00"]
+    assert len(raws) == 2 and all("appname" not in r.location for r in raws)
+
+
+def test_reliefweb_live_without_an_appname_says_what_to_set(home: Path) -> None:
+    source = SourceConfig(name="rw", kind="reliefweb", location=["http://127.0.0.1:9/v1/reports"],
+                          params={"countries": ["COD"]})  # fmt: skip
+    with pytest.raises(FetchError, match="SITREP_RELIEFWEB_APPNAME"):
+        get_kind("reliefweb").fetch(source, Settings(home=home))
+
+
+def test_rss_second_run_reads_nothing_until_the_feed_has_a_new_item(
+    prefect_api, settings, home
+) -> None:
+    newer = RSS.replace(b"Wed, 26 Mar 2025", b"Fri, 28 Mar 2025")
+    routes = {"/feed.xml": [Reply(RSS), Reply(RSS), Reply(newer)]}
+    with replay_server(routes) as srv:
+        source = SourceConfig(name="feeds", kind="rss", location=[f"{srv.base_url}/feed.xml"])
+        first = run_source(source, str(home))
+        assert get_kind("rss").fetch(source, settings) == []  # unchanged: nothing to read
+        again = run_source(source, str(home))
+    loaded = {t.table: t.rows_loaded for t in first.tables}
+    assert loaded == {"articles": 3, "article_facts": 5}
+    assert {t.table: t.rows_loaded for t in again.tables} == loaded  # the new item's feed, whole
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute("select count(*), count(distinct article_id) from articles").fetchone()
+        facts = con.execute(
+            "select iso3, admin2_pcode, figure, term from article_facts where figure = 35000"
+        ).fetchall()
+    assert rows == (3, 3)  # upserted by article id, no duplicates
+    assert facts == [("COD", "CD6103", 35000, "displaced")]
+
+
+def test_a_feed_bomb_fails_its_source_with_the_reason_and_loads_nothing(prefect_api, home) -> None:
+    bomb = (ROOT / "tests" / "fixtures" / "feeds" / "bad-entity-bomb.rss.xml").read_bytes()
+    with replay_server({"/bomb.xml": [Reply(bomb)]}) as srv:
+        source = SourceConfig(name="feeds", kind="rss", location=[f"{srv.base_url}/bomb.xml"])
+        state = run_source(source, str(home), return_state=True)
+    assert state.is_failed()
+    assert "refused: the feed declares a DTD or entities" in str(state.message)
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from articles").fetchone() == (0,)
+        [(reason,)] = con.execute("select reason from quarantine").fetchall()
+    assert "bomb.xml" in reason
