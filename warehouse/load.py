@@ -9,6 +9,7 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -58,9 +59,14 @@ def lock_for(db_path: Path) -> FileLock:
     One lock object per path in a process (re-entrant), so code that already holds it can
     call a loader without waiting on itself; other processes wait up to SITREP_LOCK_WAIT s.
     """
-    lock = FileLock(str(db_path) + ".lock", is_singleton=True)
+    lock = _lock(str(db_path) + ".lock")
     lock.timeout = float(os.environ.get(LOCK_WAIT_ENV, "600"))
     return lock
+
+
+@cache
+def _lock(path: str) -> FileLock:
+    return FileLock(path)
 
 
 CRASH_ENV = "SITREP_CRASH_AFTER"
