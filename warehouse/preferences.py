@@ -67,11 +67,16 @@ def apply_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> Non
             )
 
 
-def sync_preferences(db_path: Path, path: Path = PREFERENCES) -> None:
-    """Bring the warehouse's preference tables in line with the file (one writer at a time)."""
+def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None = None) -> None:
+    """Bring the warehouse's preference tables in line with the file (one writer at a time).
+
+    `wait` bounds how long to wait for another writer or reader (default: as for loads);
+    past it, filelock.Timeout or WarehouseBusyError (both TimeoutError) is raised.
+    """
     from warehouse.load import lock_for
 
     prefs = read_preferences(path)
-    with lock_for(db_path), connect(db_path) as con:
+    lock = lock_for(db_path)
+    with lock.acquire(timeout=wait), connect(db_path, wait=wait) as con:
         migrate(con)
         apply_preferences(con, prefs)

@@ -17,6 +17,7 @@ from warehouse.preferences import Preferences, read_preferences, sync_preference
 from warehouse.report_data import CountryPage, Overview, country_page, overview
 
 TEMPLATES = Path(__file__).parent / "templates"
+PREFERENCES_WAIT = 30.0  # seconds to wait for another writer before reporting with the old copy
 log = logging.getLogger(__name__)
 
 
@@ -70,7 +71,7 @@ def _synced_preferences(db_path: Path) -> Preferences:
             f"no warehouse at {db_path}: run `sitrep run` (or `make run`) first"
         )
     try:
-        sync_preferences(db_path)
+        sync_preferences(db_path, wait=PREFERENCES_WAIT)
     except (duckdb.IOException, TimeoutError) as exc:
         log.warning("preferences not updated in the warehouse (it is in use): %s", exc)
     return read_preferences()
