@@ -370,6 +370,107 @@ def extract(
         err.print(f"wrote {len(rows)} facts to {out_file}", highlight=False)
 
 
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    limit: Annotated[int, typer.Option(help="Flow runs at most at once.")] = 1,
+    start_server: Annotated[
+        bool, typer.Option("--start-server", help="Start a local Prefect server too (make ui).")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for --start-server.")] = 4200,
+) -> None:
+    """Serve one deployment per source and one for all, on their cron schedules; Ctrl-C stops.
+
+    Needs a Prefect server: set PREFECT_API_URL, or pass --start-server for one on 127.0.0.1.
+    Example: PREFECT_API_URL=http://127.0.0.1:4200/api sitrep serve
+    """
+    from flows.deploy import plans
+    from flows.server import ServerStartError, local_server
+
+    settings = _settings(config)
+    chosen = plans(settings, _sources_or_fail(settings))
+    if not start_server:
+        _serve_plans(chosen, limit, _api_url_or_fail())
+        return
+    try:
+        with local_server(Path(os.environ["PREFECT_HOME"]), port) as api:
+            os.environ["PREFECT_API_URL"] = api
+            _serve_plans(chosen, limit, api)
+    except ServerStartError as exc:
+        raise fail(f"{exc}; see {os.environ['PREFECT_HOME']}/server.log") from None
+
+
+@app.command()
+def deploy(
+    pool: Annotated[str, typer.Option("--pool", help="Work pool the deployments go to.")],
+    config: ConfigOpt = None,
+    source: Annotated[
+        Path, typer.Option("--source", help="Where workers find this project's code.")
+    ] = Path(__file__).resolve().parents[1],
+) -> None:
+    """Register the same deployments on a work pool, for workers on other machines.
+
+    Each worker reads its own sitrep.toml and SITREP_HOME.
+    Example: prefect work-pool create sitrep --type process && sitrep deploy --pool sitrep
+    """
+    from prefect.exceptions import ObjectNotFound
+
+    from flows.deploy import deploy as register
+    from flows.deploy import plans
+
+    settings = _settings(config)
+    chosen = plans(settings, _sources_or_fail(settings), portable=True)
+    _api_url_or_fail()
+    try:
+        register(chosen, pool, source)
+    except ObjectNotFound:
+        raise fail(
+            f"no work pool {pool!r}: prefect work-pool create {pool} --type process"
+        ) from None
+    _print_plans(chosen, f"Deployments on work pool {pool}")
+
+
+def _sources_or_fail(settings: Settings) -> list[SourceConfig]:
+    try:
+        sources = settings.sources()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    _check_kinds(sources)
+    return sources
+
+
+def _api_url_or_fail() -> str:
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        raise fail(
+            "no Prefect server: set PREFECT_API_URL=http://127.0.0.1:4200/api "
+            "(`make ui` starts one) or pass --start-server"
+        )
+    return str(url)
+
+
+def _serve_plans(chosen: list[Any], limit: int, api: str) -> None:
+    from flows.deploy import serve as serve_deployments
+
+    _print_plans(chosen, "Served deployments of sitrep-pipeline")
+    out.print(f"Prefect UI: {api.removesuffix('/api')}  (Ctrl-C stops serving)")
+    serve_deployments(chosen, limit)
+
+
+def _print_plans(chosen: list[Any], title: str) -> None:
+    rows = [
+        {
+            "deployment": f"sitrep-pipeline/{p.name}",
+            "cron (UTC)": p.cron or "on demand",
+            "tags": ", ".join(p.tags),
+        }
+        for p in chosen
+    ]
+    _print_rows(rows, "table", title=title)
+
+
 def _print_rows(
     rows: list[dict[str, Any]], fmt: str, title: str | None = None, columns: list[str] | None = None
 ) -> None:

@@ -1,10 +1,17 @@
-"""Lake and quarantine files: one parquet per table, source and run, written atomically."""
+"""Lake and quarantine files: one parquet per table, source and run, written atomically.
+
+A location is a local path or any fsspec URL (`file://`, `s3://bucket/lake`, `memory://`);
+`options` carries the object store's credentials from settings.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import fsspec
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,36 +28,63 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
-
-def partition_path(root: Path, table: str, source: str, run_id: str) -> Path:
-    """`<root>/<table>/source=<source>/<run_id>.parquet`."""
-    return root / table / f"source={source}" / f"{run_id}.parquet"
+Options = Mapping[str, Any] | None
 
 
-def write_atomic(path: Path, table: pa.Table) -> Path:
-    """Write parquet to a temporary name beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def partition_path(root: str | Path, table: str, source: str, run_id: str) -> str:
+    """`<root>/<table>/source=<source>/<run_id>.parquet` (root a path or URL)."""
+    return f"{str(root).rstrip('/')}/{table}/source={source}/{run_id}.parquet"
+
+
+def is_local(location: str) -> bool:
+    """True for a plain path or a `file://` URL, which DuckDB reads directly."""
+    return "://" not in location or location.startswith("file://")
+
+
+def filesystem(location: str, options: Options = None) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The fsspec filesystem holding `location`, and the path inside it."""
+    opts = dict(options or {}) if not is_local(location) else {}
+    fs, path = fsspec.core.url_to_fs(location, **opts)
+    return fs, path
+
+
+def remote_filesystems(locations: list[str], options: Options = None) -> list[Any]:
+    """The filesystems of the non-local locations, for DuckDB to read those URLs through."""
+    return [filesystem(loc, options)[0] for loc in locations if not is_local(loc)]
+
+
+def write_atomic(location: str | Path, table: pa.Table, options: Options = None) -> str:
+    """Write parquet to a temporary name beside `location`, then move it into place."""
+    fs, path = filesystem(str(location), options)
+    parent, name = path.rsplit("/", 1)
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.{name}.tmp-{os.getpid()}"
     try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
+        with fs.open(tmp, "wb") as out:
+            pq.write_table(table, out)
+        fs.mv(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
-    return path
+        if fs.exists(tmp):
+            fs.rm(tmp)
+    return str(location)
 
 
-def write_canonical(path: Path, frame: pd.DataFrame, table: str) -> Path:
+def write_canonical(
+    location: str | Path, frame: pd.DataFrame, table: str, options: Options = None
+) -> str:
     """A canonical frame, cast to its declared schema, into the lake."""
-    return write_atomic(path, conform(frame, table))
+    return write_atomic(location, conform(frame, table), options)
 
 
-def write_quarantine(path: Path, frame: pd.DataFrame) -> Path:
+def write_quarantine(location: str | Path, frame: pd.DataFrame, options: Options = None) -> str:
     """Quarantined rows (row_no, source_url, source_record_id, reason, record)."""
     cols = [f.name for f in QUARANTINE_SCHEMA]
     table = pa.Table.from_pandas(frame[cols], schema=QUARANTINE_SCHEMA, preserve_index=False)
-    return write_atomic(path, table)
+    return write_atomic(location, table, options)
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(location: str | Path, options: Options = None) -> pd.DataFrame:
     """A lake or quarantine file as a frame."""
-    return pq.read_table(path).to_pandas()
+    fs, path = filesystem(str(location), options)
+    with fs.open(path, "rb") as src:
+        return pq.read_table(src).to_pandas()

@@ -8,18 +8,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
+from prefect.states import State
 
 from expectations.runner import validate
 from flows import lake
+from flows.artifacts import publish, summarise
 from flows.fetch import FetchError, RawFile
 from flows.http import HttpError
 from flows.incremental import MarkedFile
+from flows.runners import api_for_workers, in_process, task_runner
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, get_kind
+from flows.warehouse_slot import warehouse_slot
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject, rejects_frame
 from transforms.schema import SchemaDriftError, conform
@@ -58,6 +61,7 @@ def _network_error(task: object, task_run: object, state: object) -> bool:
 
 @task(
     name="fetch",
+    task_run_name="fetch-{source.name}",
     cache_policy=NONE,
     persist_result=False,
     retries=2,
@@ -71,7 +75,12 @@ def fetch(source: SourceConfig, home: str) -> list[RawFile]:
     return get_kind(source.kind).fetch(source, Settings(home=Path(home)))
 
 
-@task(name="normalise", cache_policy=NONE, persist_result=False)
+@task(
+    name="normalise",
+    task_run_name="normalise-{source.name}",
+    cache_policy=NONE,
+    persist_result=False,
+)
 def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str) -> SourceOutcome:
     """Transform every raw file; canonical rows to the lake, unusable rows to quarantine."""
     settings = Settings(home=Path(home))
@@ -118,35 +127,41 @@ def _write_partition(
 ) -> TableLoad:
     good = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     bad = pd.concat(rejected, ignore_index=True) if rejected else None
-    lake_path = lake.partition_path(settings.lake_dir, table, source, run_id)
-    lake.write_canonical(lake_path, good, table)
+    options = settings.storage_options()
+    lake_path = lake.partition_path(settings.lake_root, table, source, run_id)
+    lake.write_canonical(lake_path, good, table, options)
     q_path = None
     if bad is not None and len(bad):
-        q_path = str(
-            lake.write_quarantine(
-                lake.partition_path(settings.quarantine_dir, table, source, run_id), bad
-            )
+        q_path = lake.write_quarantine(
+            lake.partition_path(settings.quarantine_root, table, source, run_id), bad, options
         )
     n_bad = 0 if bad is None else len(bad)
     return TableLoad(table, str(lake_path), q_path, len(good) + n_bad, len(good), n_bad)
 
 
-@task(name="validate", cache_policy=NONE, persist_result=False)
+@task(
+    name="validate",
+    task_run_name="validate-{outcome.source}",
+    cache_policy=NONE,
+    persist_result=False,
+)
 def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
     """Run each table's expectation suite; failing rows move from the lake to quarantine."""
+    settings = Settings(home=Path(home))
+    options = settings.storage_options()
     for part in outcome.tables:
-        frame = lake.read(Path(part.lake_path)) if part.lake_path else pd.DataFrame()
+        frame = lake.read(part.lake_path, options) if part.lake_path else pd.DataFrame()
         result = validate(frame, part.table)
         part.results = results_as_dicts(result.results)
         failed = result.reasons.notna()
         if failed.any():
             quarantine = lake.partition_path(
-                Settings(home=Path(home)).quarantine_dir,
+                settings.quarantine_root,
                 part.table,
                 outcome.source,
                 outcome.load_run_id,
             )
-            _move_to_quarantine(part, frame, result.reasons, quarantine)
+            _move_to_quarantine(part, frame, result.reasons, quarantine, options)
         if part.rows_in and part.rows_quarantined / part.rows_in > result.reject_rate_limit:
             outcome.status = "failed"
             outcome.errors.append(
@@ -157,7 +172,7 @@ def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
 
 
 def _move_to_quarantine(
-    part: TableLoad, frame: pd.DataFrame, reasons: pd.Series, q_path: Path
+    part: TableLoad, frame: pd.DataFrame, reasons: pd.Series, q_path: str, options: lake.Options
 ) -> None:
     """Rows that failed an expectation: appended to the quarantine file, dropped from the lake."""
     failed = reasons.notna()
@@ -175,15 +190,15 @@ def _move_to_quarantine(
         }
     )
     if part.quarantine_path:
-        moved = pd.concat([lake.read(Path(part.quarantine_path)), moved], ignore_index=True)
-    part.quarantine_path = str(lake.write_quarantine(q_path, moved))
+        moved = pd.concat([lake.read(part.quarantine_path, options), moved], ignore_index=True)
+    part.quarantine_path = lake.write_quarantine(q_path, moved, options)
     kept = frame[~failed].reset_index(drop=True)
-    lake.write_atomic(Path(str(part.lake_path)), conform(kept, part.table))
+    lake.write_atomic(str(part.lake_path), conform(kept, part.table), options)
     part.rows_loaded -= len(bad)
     part.rows_quarantined += len(bad)
 
 
-@task(name="load", cache_policy=NONE, persist_result=False)
+@task(name="load", task_run_name="load-{source.name}", cache_policy=NONE, persist_result=False)
 def load_outcome(
     outcome: SourceOutcome,
     source: SourceConfig,
@@ -204,12 +219,17 @@ def load_outcome(
         pipeline_run_id,
         watermark=outcome.watermark,
     )
-    load(
-        Settings(home=Path(home)).warehouse,
-        request,
-        status=outcome.status,
-        error="; ".join(outcome.errors) or None,
-    )
+    settings = Settings(home=Path(home))
+    with warehouse_slot():
+        load(
+            settings.warehouse,
+            request,
+            status=outcome.status,
+            error="; ".join(outcome.errors) or None,
+            filesystems=lake.remote_filesystems(
+                [settings.lake_root, settings.quarantine_root], settings.storage_options()
+            ),
+        )
     return outcome
 
 
@@ -233,39 +253,93 @@ def run_source(
         outcome = load_outcome(outcome, source, started, home, pipeline_run_id)
     except Exception as exc:
         request = LoadRequest(run_id, source.name, source.kind, started, [], [], pipeline_run_id)
-        record_failure(Settings(home=Path(home)).warehouse, request, str(exc))
+        with warehouse_slot():
+            record_failure(Settings(home=Path(home)).warehouse, request, str(exc))
         raise
     if outcome.status == "failed":
         raise PipelineFailedError(f"{source.name}: " + "; ".join(outcome.errors))
     return outcome
 
 
-@flow(name="sitrep-pipeline", persist_result=False)
-def pipeline(sources: list[SourceConfig], home: str) -> None:
-    """Every configured source, each on its own: one failing does not stop the others."""
-    logger = get_run_logger()
-    failed = []
-    run_id = _flow_run_id()
-    for source in sources:
-        state = run_source(source, home, run_id, return_state=True)
-        if state.is_failed():
-            failed.append(f"{source.name}: {state.message}")
-            logger.error("source %s failed: %s", source.name, state.message)
-    _publish_counts(home)
-    from warehouse.report import write_report
+@task(name="run-source", task_run_name="run-{source.name}", cache_policy=NONE, persist_result=False)
+def source_task(source: SourceConfig, home: str, pipeline_run_id: str | None) -> str:
+    """A source's subflow as one unit the task runner can place on any worker."""
+    return run_source(source, home, pipeline_run_id).status
 
-    write_report(Settings(home=Path(home)))
+
+def _run_name() -> str:
+    """`dtm`, `article-files+dtm` or `all-sources`: which sources a pipeline run covers."""
+    params = flow_run.parameters
+    sources = params.get("sources")
+    if sources is not None:
+        names = [s["name"] if isinstance(s, dict) else s.name for s in sources]
+    else:
+        names = list(params.get("only") or [])
+    return "+".join(names) if 0 < len(names) <= 3 else "all-sources"
+
+
+@flow(
+    name="sitrep-pipeline",
+    flow_run_name=_run_name,
+    persist_result=False,
+    task_runner=task_runner(Settings()),
+)
+def pipeline(
+    sources: list[SourceConfig] | None = None,
+    home: str | None = None,
+    only: list[str] | None = None,
+    config: str | None = None,
+) -> None:
+    """Every configured source, each on its own: one failing does not stop the others.
+
+    The CLI passes resolved `sources`; deployments pass source names (`only`) and the config
+    file, read when the run starts on whichever machine runs it.
+    """
+    settings = Settings(config=Path(config)) if config else Settings()
+    if home:
+        settings = settings.model_copy(update={"home": Path(home)})
+    chosen = sources if sources is not None else _configured(settings, only)
+    run_id = _flow_run_id()
+    failed = _run_sources(chosen, str(settings.home.resolve()), run_id)
+    publish(settings, summarise(settings, run_id))
     if failed:
         raise PipelineFailedError("; ".join(failed))
 
 
-def _publish_counts(home: str) -> None:
-    from warehouse.status import run_counts
+def _configured(settings: Settings, only: list[str] | None) -> list[SourceConfig]:
+    sources = settings.sources()
+    unknown = sorted(set(only or []) - {s.name for s in sources})
+    if unknown:
+        raise PipelineFailedError(f"no configured source named {', '.join(unknown)}")
+    return [s for s in sources if not only or s.name in only]
 
-    rows = run_counts(Settings(home=Path(home)).warehouse, _flow_run_id())
-    if rows:
-        create_table_artifact(
-            key="sitrep-load-counts",
-            table=rows,
-            description="Rows in, loaded and quarantined per source and table",
-        )
+
+def _run_sources(sources: list[SourceConfig], home: str, run_id: str | None) -> list[str]:
+    """Each source as a subflow tagged by source and kind; the lines of those that failed.
+
+    In process the subflows run one after the other in this thread (so fetch timeouts can
+    interrupt); on Dask each goes to a worker as a task and they run side by side.
+    """
+    logger = get_run_logger()
+    here = in_process()
+    states: list[tuple[SourceConfig, State]] = []
+    with api_for_workers():
+        futures = []
+        for source in sources:
+            with tags(f"source:{source.name}", f"kind:{source.kind}"):
+                if here:
+                    states.append((source, run_source(source, home, run_id, return_state=True)))
+                else:
+                    futures.append((source, source_task.submit(source, home, run_id)))
+    for source, future in futures:
+        future.wait()
+        states.append((source, future.state))
+    failed = []
+    for source, state in states:
+        if state.is_completed():
+            continue
+        error = state.result(raise_on_failure=False)
+        line = str(error) if isinstance(error, PipelineFailedError) else f"{source.name}: {error}"
+        failed.append(line)
+        logger.error("source %s failed: %s", source.name, line)
+    return failed

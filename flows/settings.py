@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +52,18 @@ class Settings(BaseSettings):
 
     home: Path = Path(".sitrep")
     config: Path | None = None
+    # Scale-out: the lake and quarantine may be any fsspec URL (s3://bucket/lake, file://...),
+    # object-store credentials come from here; sources run on the default or the Dask runner.
+    lake_url: str | None = None
+    quarantine_url: str | None = None
+    storage_key: SecretStr | None = None
+    storage_secret: SecretStr | None = None
+    storage_endpoint: str | None = None
+    task_runner: Literal["default", "dask"] = "default"
+    dask_address: str | None = None
+    dask_workers: int = 2
+    # Cron of the whole-pipeline deployment of `sitrep serve` (none: run it from the UI).
+    pipeline_schedule: str | None = None
     dtm_subscription_key: SecretStr | None = None
     idmc_client_id: SecretStr | None = None
     hapi_app_identifier: SecretStr | None = None
@@ -79,6 +91,27 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.home / "quarantine"
+
+    @property
+    def lake_root(self) -> str:
+        """Where lake files go: `lake_url` when set, else `home/lake`."""
+        return self.lake_url or str(self.lake_dir)
+
+    @property
+    def quarantine_root(self) -> str:
+        """Where quarantined rows go: `quarantine_url` when set, else `home/quarantine`."""
+        return self.quarantine_url or str(self.quarantine_dir)
+
+    def storage_options(self) -> dict[str, Any]:
+        """fsspec options for an object-store lake: credentials from settings, never from code."""
+        options: dict[str, Any] = {}
+        if self.storage_key:
+            options["key"] = self.storage_key.get_secret_value()
+        if self.storage_secret:
+            options["secret"] = self.storage_secret.get_secret_value()
+        if self.storage_endpoint:
+            options["endpoint_url"] = self.storage_endpoint
+        return options
 
     @property
     def warehouse(self) -> Path:

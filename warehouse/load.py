@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from filelock import FileLock
@@ -84,10 +85,19 @@ def crash_point() -> None:
 
 
 def load(
-    db_path: Path, request: LoadRequest, status: str = "loaded", error: str | None = None
+    db_path: Path,
+    request: LoadRequest,
+    status: str = "loaded",
+    error: str | None = None,
+    filesystems: Sequence[Any] = (),
 ) -> None:
-    """Replace this source run's partitions and record the run, in one transaction."""
+    """Replace this source run's partitions and record the run, in one transaction.
+
+    `filesystems` are fsspec filesystems DuckDB reads remote lake URLs through (s3://, memory://).
+    """
     with lock_for(db_path), connect(db_path) as con:
+        for fs in filesystems:
+            con.register_filesystem(fs)
         migrate(con)
         with transaction(con):
             for part in request.tables:

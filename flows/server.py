@@ -1,0 +1,88 @@
+"""A local Prefect server (API, UI, scheduler) on 127.0.0.1 for `sitrep serve --start-server`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+class ServerStartError(RuntimeError):
+    """The Prefect server did not answer /api/health in time."""
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def local_server(
+    prefect_home: Path,
+    port: int = 4200,
+    timeout: float = 120.0,
+    extra_env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """Run `prefect server start --host 127.0.0.1` until the block ends; yields the API URL.
+
+    The server keeps its database in `prefect_home`, so runs made earlier with a temporary API
+    in the same PREFECT_HOME show in the UI; its log goes to `prefect_home/server.log`.
+    `extra_env` sets server settings, e.g. PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS.
+    """
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        **(extra_env or {}),
+    }
+    env.pop("PREFECT_API_URL", None)
+    prefect = Path(sys.executable).parent / "prefect"
+    command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with (prefect_home / "server.log").open("ab") as log:
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_healthy(api, process, timeout)
+        yield api
+    finally:
+        stop(process)
+
+
+def wait_healthy(api: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Poll `<api>/health` until it answers 200; fail early if the server exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerStartError(f"prefect server exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise ServerStartError(f"prefect server at {api} not healthy after {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
