@@ -168,16 +168,19 @@ def throughput() -> dict[str, object]:
     started = time.perf_counter()
     extract("Some 300 people were displaced in Goma.")  # builds the matchers once
     warmup = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     facts = sum(len(extract(t)) for t in texts)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     chars = sum(len(t) for t in texts)
     return {
         "articles": len(texts),
         "mean_chars": round(chars / len(texts)),
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "articles_per_second": round(len(texts) / seconds, 1),
+        "articles_per_cpu_second": round(len(texts) / cpu, 1),
         "articles_per_second_at_3kb": round(chars / 3000 / seconds, 1),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "facts": facts,
         "startup_seconds": round(warmup, 2),
     }

@@ -124,25 +124,24 @@ def locate(sent: Sentence, fig: Figure, places: ArticlePlaces) -> Located | None
     the place the article names most, else its country."""
     at = sent.start + fig.num_start
     inside = places.within(sent.start, sent.end)
-    units = [p for p in inside if p.unit is not None]
-    named = [p for p in inside if p.unit is None and p.iso3]
-    country = _closest([p for p in named if p.named_country], at) or _closest(named, at)
-    iso3 = (
-        _closest(units, at).iso3 if units else country.iso3 if country else None  # type: ignore[union-attr]
-    ) or places.dominant_country()
-    if units:
-        return units[0]
+    units = [p for p in inside if p.kind == "unit"]
+    towns = [p for p in inside if p.kind == "city"]
+    countries = [p for p in inside if p.kind in ("country", "demonym")]
+    country = _closest([p for p in countries if p.kind == "country"], at) or _closest(countries, at)
+    anchor = units or towns or ([country] if country else [])
+    iso3 = anchor[0].iso3 if anchor else places.dominant_country()
+    if units or towns:
+        return (units or towns)[0]
     taken = inside + [p for p in places.blocked if sent.start <= p.start < sent.end]
-    towns = nearby_names(sent.text, sent.start, taken)
-    if towns:
-        town = towns[0]
-        return Located(town.start, town.end, town.text, iso3) if town else None
+    named = nearby_names(sent.text, sent.start, taken)
+    if named:
+        return Located(named[0].start, named[0].end, named[0].text, iso3)
     main = places.dominant_unit(iso3)
     if main is not None:
         return main
-    if country is not None and country.named_country:
+    if country is not None and country.kind == "country":
         return country
-    return Located(at, at, country_name(iso3), iso3) if iso3 else None
+    return Located(at, at, country_name(iso3), iso3, None, "country") if iso3 else None
 
 
 def _closest(items: list[Located], at: int) -> Located | None:

@@ -123,3 +123,12 @@ def not_places() -> tuple[str, ...]:
 def place_stopwords() -> frozenset[str]:
     """Admin unit names that are ordinary words; never matched on their own."""
     return frozenset(w.casefold() for w in _lines("place_stopwords.txt"))
+
+
+@cache
+def cities() -> dict[str, tuple[tuple[str, int], ...]]:
+    """City name -> ((iso3, population), ...), most populous first (GeoNames, >= 15,000)."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for r in _rows("cities.csv"):
+        out.setdefault(r["name"], []).append((r["iso3"], int(r["population"])))
+    return {k: tuple(sorted(v, key=lambda c: -c[1])) for k, v in out.items()}

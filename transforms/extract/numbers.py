@@ -65,7 +65,9 @@ class Figure:
 @cache
 def number_regex() -> re.Pattern[str]:
     """The figure grammar as one compiled pattern; a range is two numbers and a connector."""
-    lead = r"(?<![\d.,/])(?<!(?-i:[A-Z]))"
+    # A figure starts a word, or digits glued to a lower-case word in PDF text ("least140,000");
+    # the first assertion fails fast inside words, which keeps the scan cheap.
+    lead = r"(?:(?=\d)|\b)(?<![\d.,/])(?<!(?-i:[A-Z]))"
     return re.compile(
         rf"{lead}(?P<first>{NUMBER.replace('?P<', '?P<a_')})"
         rf"(?:\s*(?:to|and|-|–)\s*(?P<second>{NUMBER}))?",

@@ -16,7 +16,13 @@ from typing import Protocol
 import pandas as pd
 
 from transforms import gazetteer
-from transforms.extract.lexicon import country_names, demonyms, not_places, place_stopwords
+from transforms.extract.lexicon import (
+    cities,
+    country_names,
+    demonyms,
+    not_places,
+    place_stopwords,
+)
 from transforms.extract.segment import word_spans, words
 
 PREFIX = re.compile(
@@ -50,9 +56,10 @@ class Mention:
     start: int
     end: int
     text: str
-    kind: str  # "country", "demonym", "admin", or "block" (an organisation: not a place)
+    kind: str  # "country", "demonym", "admin", "city", or "block" (an organisation)
     iso3: str | None = None
     units: tuple[Unit, ...] = ()
+    cities: tuple[tuple[str, int], ...] = ()  # (iso3, population) candidates of a city name
 
 
 class PlaceFinder(Protocol):
@@ -98,6 +105,7 @@ class GazetteerPlaces:
         self.longest: dict[str, int] = {}  # first token -> longest name starting with it
         self._add_countries()
         self._add_admin(gazetteer.admin_units())
+        self._add_cities()
         for name in not_places():
             self._add(name, Entry("block"))
 
@@ -131,6 +139,12 @@ class GazetteerPlaces:
             for v in variants(name):
                 self._add(v, Entry("admin", None, (unit,)))
 
+    def _add_cities(self) -> None:
+        stop = place_stopwords()
+        for name, found in cities().items():
+            if len(name) >= 4 and name.casefold() not in stop:
+                self._add(name, Entry("city", None, (), cities=found))
+
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
         found = words(text)
@@ -146,7 +160,11 @@ class GazetteerPlaces:
             n, entry = hit
             spans = spans or word_spans(text)
             start, end = spans[i][0], spans[i + n - 1][1]
-            out.append(Mention(start, end, text[start:end], entry.kind, entry.iso3, entry.units))
+            out.append(
+                Mention(
+                    start, end, text[start:end], entry.kind, entry.iso3, entry.units, entry.cities
+                )
+            )
             i += n
         return out
 
@@ -162,7 +180,7 @@ class GazetteerPlaces:
         return None
 
 
-RANK = {"block": 0, "country": 1, "demonym": 2, "admin": 3}
+RANK = {"block": 0, "country": 1, "demonym": 2, "admin": 3, "city": 4}
 
 
 @dataclass(frozen=True)
@@ -173,6 +191,7 @@ class Entry:
     iso3: str | None = None
     units: tuple[Unit, ...] = ()
     upper: bool = False
+    cities: tuple[tuple[str, int], ...] = ()
 
 
 def _key_word(word: str) -> str:

@@ -38,7 +38,7 @@ class Located:
     text: str
     iso3: str | None
     unit: Unit | None = None
-    named_country: bool = False  # a country named outright (not a demonym)
+    kind: str = "town"  # "country", "demonym", "unit", "city" (GeoNames) or "town" (by context)
 
 
 @dataclass
@@ -76,18 +76,33 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
             places.weights[iso3] = places.weights.get(iso3, 0.0) + (
                 1.0 if m.kind == "country" else 0.5
             )
-            places.located.append(
-                Located(m.start, m.end, m.text, m.iso3, None, m.kind == "country")
-            )
+            places.located.append(Located(m.start, m.end, m.text, m.iso3, None, m.kind))
     countries = set(places.weights)
     for m in mentions:
         if m.kind == "admin":
             unit = pick_unit(m, countries, text[m.end : m.end + 20])
             if unit is not None:
                 places.weights[unit.iso3] = places.weights.get(unit.iso3, 0.0) + 0.75
-                places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit))
+                places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit, "unit"))
+    for m in mentions:
+        city = pick_city(m, countries) if m.kind == "city" else None
+        if city is not None:
+            places.weights[city] = places.weights.get(city, 0.0) + 0.5
+            places.located.append(Located(m.start, m.end, m.text, city, None, "city"))
     places.located.sort(key=lambda p: p.start)
     return places
+
+
+def pick_city(m: Mention, countries: set[str]) -> str | None:
+    """The country of a town name: one the article names, else the clearly largest namesake."""
+    inside = [c for c in m.cities if c[0] in countries]
+    if inside:
+        return inside[0][0]
+    if countries or not m.cities:
+        return None
+    top = m.cities[0]
+    runner_up = m.cities[1][1] if len(m.cities) > 1 else 0
+    return top[0] if top[1] >= 50_000 and top[1] >= 5 * runner_up else None
 
 
 def pick_unit(m: Mention, countries: set[str], after: str) -> Unit | None:
