@@ -88,5 +88,5 @@ def split_api(source: SourceConfig, path_part: str) -> tuple[list[str], SourceCo
 
 
 def public(url: str | httpx.URL) -> str:
-    """A URL as recorded in lineage: credential parameters removed."""
+    """A URL as recorded in lineage and errors: credential values replaced by REDACTED."""
     return http.redact(str(url))

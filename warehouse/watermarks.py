@@ -9,13 +9,17 @@ from typing import Any
 import duckdb
 
 from warehouse.db import connect
+from warehouse.load import lock_for
 
 
 def current(db_path: Path, source: str) -> dict[str, Any]:
-    """The source's marks by API location ({} before its first successful load)."""
+    """The source's marks by API location ({} before its first successful load).
+
+    Read between writers (under the warehouse lock), so a load in progress is never half seen.
+    """
     if not db_path.exists():
         return {}
-    with connect(db_path, read_only=True) as con:
+    with lock_for(db_path), connect(db_path, read_only=True) as con:
         try:
             row = con.execute(
                 "SELECT value FROM source_watermarks WHERE source = ?", [source]
