@@ -174,3 +174,27 @@ def test_a_headline_repeating_the_lead_is_one_fact() -> None:
 def test_a_text_with_no_displacement_gives_nothing() -> None:
     assert extract("The council met on Tuesday to discuss the budget.") == []
     assert extract("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "iso3"),
+    [
+        ("About 44,000 people were displaced in Taiz governorate.", "Taiz", "YEM"),
+        (
+            "About 14,000 people were evacuated from San Jose after heavy rain filled "
+            "Anderson reservoir.",
+            "San Jose",
+            "USA",
+        ),
+        (
+            "In West Java province, about 1,800 people were evacuated to shelters in Bandung "
+            "district.",
+            "West Java",
+            "IDN",
+        ),
+        ("More than 11,000 people fled from Kamandi lake in Lubero territory.", "Kamandi", "COD"),
+    ],
+)
+def test_the_first_place_of_the_sentence_locates_the_fact(text: str, place: str, iso3: str) -> None:
+    fact = first(text)
+    assert (fact.place_name, fact.iso3) == (place, iso3)

@@ -120,8 +120,8 @@ def confidence(fig: Figure, reading: Reading, where: Located | None) -> float:
 
 
 def locate(sent: Sentence, fig: Figure, places: ArticlePlaces) -> Located | None:
-    """Where a figure is: the first unit named in its sentence, else the first town there, else
-    the place the article names most, else its country."""
+    """Where a figure is: the first place its sentence names (admin unit, known town, or a name
+    after "in", "from", "to"), else the place the article names most, else its country."""
     at = sent.start + fig.num_start
     inside = places.within(sent.start, sent.end)
     units = [p for p in inside if p.kind == "unit"]
@@ -130,12 +130,13 @@ def locate(sent: Sentence, fig: Figure, places: ArticlePlaces) -> Located | None
     country = _closest([p for p in countries if p.kind == "country"], at) or _closest(countries, at)
     anchor = units or towns or ([country] if country else [])
     iso3 = anchor[0].iso3 if anchor else places.dominant_country()
-    if units or towns:
-        return (units or towns)[0]
     taken = inside + [p for p in places.blocked if sent.start <= p.start < sent.end]
-    named = nearby_names(sent.text, sent.start, taken)
-    if named:
-        return Located(named[0].start, named[0].end, named[0].text, iso3)
+    named = [
+        Located(n.start, n.end, n.text, iso3) for n in nearby_names(sent.text, sent.start, taken)
+    ]
+    here = sorted(units + towns + named, key=lambda p: p.start)
+    if here:
+        return here[0]
     main = places.dominant_unit(iso3)
     if main is not None:
         return main

@@ -118,6 +118,10 @@ class GazetteerPlaces:
             self.index[key] = entry
         elif old.kind == entry.kind == "admin":
             self.index[key] = Entry("admin", None, old.units + entry.units)
+        elif entry.kind == "city" and old.kind in ("admin", "city"):
+            # namesake towns together (a unit's too, as a fallback), most populous first
+            towns = tuple(sorted(set(old.cities + entry.cities), key=lambda c: -c[1]))
+            self.index[key] = Entry(old.kind, None, old.units, cities=towns)
         self.longest[key[0]] = max(self.longest.get(key[0], 1), len(key))
 
     def _add_countries(self) -> None:

@@ -17,7 +17,8 @@ LEVEL_WORDS = {
     ),
 }
 NEAR_PLACE = re.compile(
-    r"\b(?:in|from|to|at|around|near|across|towards|into|(?:town|city|village|district) of)\s+"
+    r"\b(?:[Ii]n|[Ff]rom|to|at|around|near|across|towards|into|"
+    r"(?:town|city|village|district) of)\s+"
     r"(?:the\s+)?(?P<name>[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'-]*|de|del|do|da|dos|and\s+[A-Z]"
     r"[\w’'-]*)){0,3})"
 )
@@ -84,8 +85,10 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
             if unit is not None:
                 places.weights[unit.iso3] = places.weights.get(unit.iso3, 0.0) + 0.75
                 places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit, "unit"))
+    resolved = {p.start for p in places.located}
     for m in mentions:
-        city = pick_city(m, countries) if m.kind == "city" else None
+        # towns, and admin names no unit of the article's countries carries ("San Jose")
+        city = pick_city(m, countries) if m.cities and m.start not in resolved else None
         if city is not None:
             places.weights[city] = places.weights.get(city, 0.0) + 0.5
             places.located.append(Located(m.start, m.end, m.text, city, None, "city"))
