@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     idmc_client_id: SecretStr | None = None
     hapi_app_identifier: SecretStr | None = None
     reliefweb_appname: str | None = None
+    # Feed items with only a summary: fetch the linked page and extract its text (trafilatura).
+    fetch_pages: bool = False
     http_timeout: float = 30.0
     http_retries: int = 4
     http_backoff: float = 0.5

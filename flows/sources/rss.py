@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows.fetch import RawFile
+from flows import http
+from flows.fetch import RawFile, store
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, fetch_files
 from transforms import rss
@@ -19,10 +20,41 @@ from warehouse.article_marks import newest_published
 
 
 def fetch_new(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -> list[RawFile]:
-    """Every feed of the source, less those with no item newer than what is loaded."""
+    """Every feed of the source, less those with no item newer than what is loaded; with
+    SITREP_FETCH_PAGES, each with the pages of its summary-only items."""
     raws = fetch_files(source, settings, patterns)
     mark = newest_published(settings.warehouse, source.name)
-    return [r for r in raws if mark is None or has_newer(r, mark)]
+    fresh = [r for r in raws if mark is None or has_newer(r, mark)]
+    return [with_pages(r, settings) for r in fresh] if settings.fetch_pages else fresh
+
+
+def with_pages(raw: RawFile, settings: Settings) -> RawFile:
+    """The feed bundled with its summary-only items' pages (each also kept raw as fetched).
+
+    A page that cannot be fetched is left out: the item keeps its summary.
+    """
+    try:
+        links = rss.summary_only(raw.read())
+    except InputError:
+        return raw  # the transform reports why the feed cannot be read
+    pages: dict[str, bytes] = {}
+    with http.client(settings.http_timeout) as client:
+        for link in links:
+            try:
+                page = http.get(
+                    client,
+                    link,
+                    retries=settings.http_retries,
+                    backoff=settings.http_backoff,
+                    max_bytes=settings.max_input_bytes,
+                )
+            except http.HttpError:
+                continue
+            store(settings.raw_dir, link, page.content, ".html")
+            pages[link] = page.content
+    if not pages:
+        return raw
+    return store(settings.raw_dir, raw.location, rss.bundle(raw.read(), pages), ".bundle.json")
 
 
 def has_newer(raw: RawFile, mark: pd.Timestamp) -> bool:

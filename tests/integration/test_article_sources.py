@@ -14,6 +14,8 @@ from flows.pipeline import run_source
 from flows.settings import Settings, SourceConfig
 from flows.sources import get_kind
 from tests.replay import Reply, replay_server
+from transforms import rss
+from transforms.lineage import Origin
 
 ROOT = Path(__file__).resolve().parents[2]
 RSS = (ROOT / "data" / "samples" / "feeds" / "displacement-news.rss.xml").read_bytes()
@@ -91,3 +93,36 @@ def test_a_feed_bomb_fails_its_source_with_the_reason_and_loads_nothing(prefect_
         assert con.execute("select count(*) from articles").fetchone() == (0,)
         [(reason,)] = con.execute("select reason from quarantine").fetchall()
     assert "bomb.xml" in reason
+
+
+PAGE = b"""<html><head><title>Floods in Chad</title></head><body><nav>Home | World</nav>
+<article><h1>Floods in Chad leave families homeless</h1>
+<p>Heavy rain in Chad's Logone Oriental province destroyed more than 2,000 houses.</p>
+<p>In Moundou, about 4,500 people were sheltering in schools on Wednesday, officials said.</p>
+</article><footer>All rights reserved</footer></body></html>"""
+
+
+def test_summary_only_items_get_their_page_text_when_fetch_pages_is_on(
+    monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    monkeypatch.setenv("SITREP_FETCH_PAGES", "true")
+    with replay_server({"/chad": [Reply(PAGE)], "/walikale": [Reply(b"gone", 404)]}) as srv:
+        feed = RSS.replace(
+            b"https://news.example.org/2025/03/chad-floods", f"{srv.base_url}/chad".encode()
+        )
+        feed = feed.replace(
+            b"https://news.example.org/2025/03/walikale-convoy", f"{srv.base_url}/walikale".encode()
+        )
+        srv.routes["/feed.xml"] = [Reply(feed)]
+        source = SourceConfig(name="feeds", kind="rss", location=[f"{srv.base_url}/feed.xml"])
+        [raw] = get_kind("rss").fetch(source, Settings(home=settings.home))
+    assert sorted(path for path, _ in srv.requests) == ["/chad", "/feed.xml", "/walikale"]
+    parsed = rss.parse(raw.read(), Origin("feeds", raw.location, raw.retrieved_at, "run-1"))
+    articles = parsed.tables["articles"].set_index("title")
+    chad = articles.loc["Floods in Chad leave families homeless"]
+    assert "about 4,500 people were sheltering in schools" in chad["body"]
+    assert "All rights reserved" not in chad["body"]
+    convoy = articles.loc["Aid convoy reaches Walikale"]
+    assert convoy["summary"].startswith("A convoy carrying 300 tonnes")  # page 404: summary kept
+    facts = parsed.tables["article_facts"]
+    assert ((facts["figure"] == 4_500) & (facts["term"] == "sheltered")).any()
