@@ -25,6 +25,7 @@ from flows.sources import Kind, get_kind
 from flows.warehouse_slot import warehouse_slot
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject, rejects_frame
+from transforms.places import resolve_admin, unresolved_admin
 from transforms.schema import SchemaDriftError, conform
 from warehouse.load import LoadRequest, TableLoad, load, record_failure, results_as_dicts
 
@@ -95,7 +96,7 @@ def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str)
         parsed = _parse(kind, raw, origin, outcome)
         for table in kind.tables:
             if len(parsed.tables.get(table, ())):
-                frames[table].append(parsed.tables[table])
+                frames[table].append(_with_places(table, parsed.tables[table], origin))
             if parsed.rejects.get(table):
                 rej = rejects_frame(parsed.rejects[table]).assign(source_url=raw.location)
                 rejected[table].append(rej)
@@ -115,6 +116,22 @@ def _parse(kind: Kind, raw: RawFile, origin: Origin, outcome: SourceOutcome) -> 
         outcome.status = "failed"
         record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
         return Parsed(rejects={kind.tables[0]: [Reject(0, str(exc), record)]})
+
+
+def _with_places(table: str, frame: pd.DataFrame, origin: Origin) -> pd.DataFrame:
+    """Displacement rows with admin p-codes resolved by the gazetteer; unresolved ones counted."""
+    if table != "displacement":
+        return frame
+    placed = resolve_admin(frame)
+    unresolved = int(unresolved_admin(placed).sum())
+    if unresolved:
+        get_run_logger().warning(
+            "%s: %d of %d rows name an admin unit not found in the gazetteer (kept as given)",
+            origin.name,
+            unresolved,
+            len(placed),
+        )
+    return placed
 
 
 def _write_partition(

@@ -1,4 +1,9 @@
-"""IOM DTM API v3 responses (IdpAdmin0/1/2Data) into `displacement` rows."""
+"""IOM DTM displacement in every published format into `displacement` rows.
+
+Formats, told apart by content: DTM API v3 JSON (IdpAdmin0/1/2Data), the HDX global CSV
+(admin 0-2 rows flattened, `adminLevel` column, HXL row) and baseline / site assessment xlsx
+workbooks (see `transforms.dtm_workbook`).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ from typing import Any
 
 import pandas as pd
 
+from transforms import dtm_workbook, extra
+from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
 from transforms.schema import require_columns
+from transforms.sniff import content_kind
 
 REQUIRED = ["operation", "admin0Pcode", "numPresentIdpInd", "reportingDate", "assessmentType"]
 CAUSES = {
@@ -20,6 +28,8 @@ CAUSES = {
     "other reason": "other",
     "no reason for displacement reported": "unknown",
 }
+# Counts above this are not exact as floats (nor plausible): refused, never cast with overflow.
+MAX_FIGURE = 2**53
 EXTRA = [
     "operation",
     "displacementReason",
@@ -28,16 +38,45 @@ EXTRA = [
     "idpOriginAdmin1Name",
     "idpOriginAdmin1Pcode",
 ]
+# DTM writes this where it has no value (origin fields); it is kept out of `extra`.
+NOT_AVAILABLE = "Not available"
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
+    """Any DTM file or API body: JSON, HDX CSV or assessment workbook, by its first bytes."""
+    kind = content_kind(raw, origin.name)
+    if kind == "xlsx":
+        return dtm_workbook.parse(raw, origin)
+    if kind == "csv":
+        return parse_hdx_csv(raw, origin)
+    return parse_api(raw, origin)
+
+
+def parse_api(raw: bytes, origin: Origin) -> Parsed:
     """A DTM API v3 JSON body into canonical `displacement` rows (IDP stock, people)."""
     records = api_records(raw, origin.name)
     if not records:
         return Parsed(tables={"displacement": pd.DataFrame()})
     frame = pd.DataFrame.from_records(records)
     require_columns(f"{origin.name} (DTM API)", frame.columns, REQUIRED)
-    return from_frame(frame, origin)
+    level = pd.Series(admin_level(frame.columns), index=frame.index)
+    return from_frame(frame, origin, level)
+
+
+def parse_hdx_csv(raw: bytes, origin: Origin) -> Parsed:
+    """The HDX global DTM CSV: API fields, one `adminLevel` per row, an optional HXL row."""
+    table = read_csv(raw, origin.name)
+    frame = table.frame
+    require_columns(f"{origin.name} (DTM HDX CSV)", frame.columns, [*REQUIRED, "adminLevel"])
+    if frame.empty:
+        return Parsed(tables={"displacement": pd.DataFrame()})
+    level = pd.to_numeric(frame["adminLevel"], errors="coerce")
+    bad = level.isna() | ~level.isin([0, 1, 2])
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + table.first_row
+        got = frame["adminLevel"][bad].iloc[0]
+        raise InputError(f"{origin.name} row {row} field adminLevel: not 0, 1 or 2 ({got})")
+    return from_frame(frame, origin, level.astype("int8"), table.first_row)
 
 
 def api_records(raw: bytes, name: str) -> list[dict[str, Any]]:
@@ -53,90 +92,104 @@ def api_records(raw: bytes, name: str) -> list[dict[str, Any]]:
     return body["result"]
 
 
-def from_frame(raw: pd.DataFrame, origin: Origin) -> Parsed:
-    """Normalise DTM admin rows (API field names) already in a frame."""
-    level = admin_level(raw.columns)
+def from_frame(raw: pd.DataFrame, origin: Origin, level: pd.Series, row_offset: int = 1) -> Parsed:
+    """Normalise DTM admin rows (API field names) already in a frame; `level` per row."""
     figure = pd.to_numeric(raw["numPresentIdpInd"], errors="coerce")
     reported = pd.to_datetime(raw["reportingDate"], errors="coerce", format="ISO8601").dt.date
     record_id = natural_key(raw, level)
+
+    def check(mask: pd.Series, field: str, what: str) -> pd.Series:
+        return problem(mask, origin.name, raw[field], field, what, row_offset)
+
     problems = first_problem(
-        problem(
-            raw["admin0Pcode"].isna(),
-            origin.name,
-            raw["admin0Pcode"],
-            "admin0Pcode",
-            "missing country code",
-        ),
-        problem(
-            figure.isna(), origin.name, raw["numPresentIdpInd"], "numPresentIdpInd", "not a number"
-        ),
-        problem(
-            figure < 0, origin.name, raw["numPresentIdpInd"], "numPresentIdpInd", "negative figure"
-        ),
-        problem(
-            pd.isna(reported), origin.name, raw["reportingDate"], "reportingDate", "not a date"
-        ),
+        check(raw["admin0Pcode"].isna(), "admin0Pcode", "missing country code"),
+        check(figure.isna(), "numPresentIdpInd", "not a number"),
+        check(figure < 0, "numPresentIdpInd", "negative figure"),
+        check(~(figure.abs() < MAX_FIGURE), "numPresentIdpInd", "too large"),
+        check(figure % 1 != 0, "numPresentIdpInd", "not a whole number"),
+        check(pd.isna(reported), "reportingDate", "not a date"),
     )
-    keep, rejects = split_rejects(raw, problems, record_id)
-    out = canonical(raw[keep], figure[keep], reported[keep], level)
+    keep, rejects = split_rejects(raw, problems, record_id, row_offset)
+    out = canonical(raw[keep], figure[keep], reported[keep], level[keep])
     out["source_record_id"] = record_id[keep]
     out = add_lineage(out.reset_index(drop=True), origin)
     return Parsed(tables={"displacement": out}, rejects={"displacement": rejects})
 
 
 def admin_level(columns: pd.Index) -> int:
-    """0, 1 or 2: the deepest admin p-code column the response carries."""
+    """0, 1 or 2: the deepest admin p-code column an API response carries."""
     if "admin2Pcode" in columns:
         return 2
     return 1 if "admin1Pcode" in columns else 0
 
 
-def natural_key(raw: pd.DataFrame, level: int) -> pd.Series:
-    """Record id: level, place, date, round, reason and assessment type (DTM ids are per level)."""
-    pcode = raw[["admin0Pcode", "admin1Pcode", "admin2Pcode"][level]].astype("string")
+def _column(raw: pd.DataFrame, name: str) -> pd.Series:
+    """A column as text, or all-NA when the response has no such field."""
+    if name in raw.columns:
+        return raw[name].astype("string")
+    return pd.Series(pd.NA, index=raw.index, dtype="string")
+
+
+def natural_key(raw: pd.DataFrame, level: pd.Series) -> pd.Series:
+    """Record id: level, place, date, round, reason, origin and assessment type.
+
+    DTM ids are per level and absent at admin 0; admin 0 rows repeat per origin admin 1, and
+    the same place and date come once as baseline (BA) and once as site (SA) assessment.
+    """
+    pcodes = [_column(raw, f"admin{n}Pcode") for n in (0, 1, 2)]
+    pcode = pcodes[0].mask(level == 1, pcodes[1]).mask(level == 2, pcodes[2])
     parts = [
-        pd.Series(f"admin{level}", index=raw.index),
-        raw["operation"].astype("string"),
+        "admin" + level.astype("string"),
+        _column(raw, "operation"),
         pcode,
-        raw["reportingDate"].astype("string").str.slice(0, 10),
-        "r" + raw.get("roundNumber", pd.Series(pd.NA, index=raw.index)).astype("string"),
-        raw.get("displacementReason", pd.Series(pd.NA, index=raw.index)).astype("string"),
-        raw["assessmentType"].astype("string"),
+        _column(raw, "reportingDate").str.slice(0, 10),
+        "r" + _column(raw, "roundNumber").str.replace(r"\.0$", "", regex=True),
+        _column(raw, "displacementReason"),
+        _column(raw, "idpOriginAdmin1Pcode"),
+        _column(raw, "assessmentType"),
     ]
     return pd.concat(parts, axis=1).fillna("").agg("|".join, axis=1)
 
 
 def canonical(
-    raw: pd.DataFrame, figure: pd.Series, reported: pd.Series, level: int
+    raw: pd.DataFrame, figure: pd.Series, reported: pd.Series, level: pd.Series
 ) -> pd.DataFrame:
     """Map DTM fields onto the displacement columns."""
-    names = {0: "admin0Name", 1: "admin1Name", 2: "admin2Name"}
-    reason = raw.get("displacementReason", pd.Series(pd.NA, index=raw.index)).astype("string")
-    extra_cols = [c for c in EXTRA if c in raw.columns]
+    names = [_column(raw, f"admin{n}Name") for n in (0, 1, 2)]
+    place = names[0].mask(level == 1, names[1]).mask(level == 2, names[2])
+    at_level = {n: level >= n for n in (1, 2)}
     return pd.DataFrame(
         {
-            "iso3": raw["admin0Pcode"].astype("string").str.upper(),
-            "admin_level": level,
-            "admin1_pcode": raw.get("admin1Pcode"),
-            "admin2_pcode": raw.get("admin2Pcode"),
-            "admin1_name": raw.get("admin1Name"),
-            "admin2_name": raw.get("admin2Name"),
-            "place_name": raw.get(names[level]),
+            "iso3": _column(raw, "admin0Pcode").str.upper(),
+            "admin_level": level.astype("int8"),
+            "admin1_pcode": _column(raw, "admin1Pcode").where(at_level[1]),
+            "admin2_pcode": _column(raw, "admin2Pcode").where(at_level[2]),
+            "admin1_name": names[1].where(at_level[1]),
+            "admin2_name": names[2].where(at_level[2]),
+            "place_name": place,
             "metric": "idp_stock",
-            "cause": reason.str.lower().map(CAUSES).fillna("unknown"),
+            "cause": _column(raw, "displacementReason").str.lower().map(CAUSES).fillna("unknown"),
             "figure": figure.astype("int64"),
             "unit": "people",
             "qualifier": "exact",
             "period_start": reported,
             "period_end": reported,
             "reported_on": reported,
-            "round_number": pd.to_numeric(raw.get("roundNumber"), errors="coerce"),
+            "round_number": pd.to_numeric(_column(raw, "roundNumber"), errors="coerce"),
             "assessment_type": raw["assessmentType"],
             "event_name": raw["operation"],
-            "extra": raw[extra_cols].apply(
-                lambda r: json.dumps(r.dropna().to_dict(), ensure_ascii=False), axis=1
-            )
-            if extra_cols
-            else None,
+            "extra": extra.to_json(extra_fields(raw)),
         }
     )
+
+
+def extra_fields(raw: pd.DataFrame) -> pd.DataFrame:
+    """Operation, reason, sex split and origin; `Not available` and null counts left out."""
+    fields = raw[[c for c in EXTRA if c in raw.columns]].astype("string")
+    fields = fields.mask(fields == NOT_AVAILABLE).astype(object)
+    for col in ("numberMales", "numberFemales"):
+        if col in fields.columns:
+            number = pd.to_numeric(fields[col], errors="coerce")
+            whole = (number % 1 == 0) & (number.abs() < MAX_FIGURE)
+            fields[col] = number.where(whole).astype("Int64")
+    return fields

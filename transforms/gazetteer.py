@@ -29,7 +29,7 @@ def admin_units() -> pd.DataFrame:
 
 @cache
 def countries() -> pd.DataFrame:
-    """Countries and territories: iso3, name, alt_names ('|'-joined), region, regex."""
+    """Countries and territories: iso3, iso2, name, alt_names ('|'-joined), region, regex."""
     raw = pd.read_csv(
         DATA / "countries_territories_taxonomy.csv", dtype="string", encoding="utf-8-sig"
     ).fillna("")
@@ -50,6 +50,7 @@ def countries() -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "iso3": iso3.str.strip(),
+            "iso2": raw["ISO 3166-1 Alpha 2-Codes"].str.strip(),
             "name": raw["Preferred Term"].str.strip(),
             "alt_names": alt,
             "region": raw["Region Name"],

@@ -17,6 +17,7 @@ import duckdb
 from filelock import FileLock
 
 from warehouse.db import LOCK_WAIT_ENV, connect, migrate, transaction
+from warehouse.dims import load_dims
 
 # The columns whose rows a new load replaces: a record, an article, or every fact of an article.
 REPLACE_KEYS: dict[str, tuple[str, ...]] = {
@@ -100,6 +101,7 @@ def load(
             con.register_filesystem(fs)
         migrate(con)
         with transaction(con):
+            load_dims(con)
             for part in request.tables:
                 _load_table(con, request, part)
                 crash_point()

@@ -1,6 +1,72 @@
-"""IOM DTM API v3 admin 0/1/2 responses, saved as files or fetched from a URL."""
+"""IOM DTM: the live API v3 (admin 0/1/2 per country), or saved JSON, HDX CSV and xlsx files.
 
-from flows.sources import Kind
+Live when the source lists `countries` in its params (ISO3 codes go as `Admin0Pcode`, other
+values as `CountryName`); its location is the API root, e.g.
+`https://dtmapi.iom.int/v3/displacement`. The subscription key comes from
+`SITREP_DTM_SUBSCRIPTION_KEY` and travels only in the `Ocp-Apim-Subscription-Key` header.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import httpx
+
+from flows import http
+from flows.fetch import FetchError, RawFile, store
+from flows.settings import Settings, SourceConfig
+from flows.sources import Kind, fetch_files
 from transforms import dtm
 
-KIND = Kind(name="dtm", transform=dtm.parse, tables=("displacement",), patterns=("*.json",))
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+LEVELS = (0, 1, 2)
+ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+def requests(source: SourceConfig) -> list[tuple[str, dict[str, str]]]:
+    """(URL, query) of every API call: each root, country and admin level asked for."""
+    levels = source.params.get("admin_levels", LEVELS)
+    calls = []
+    for root in source.location:
+        for country in source.params["countries"]:
+            query = {"Admin0Pcode" if ISO3.match(country) else "CountryName": country}
+            query.update({k: str(v) for k, v in source.params.get("filters", {}).items()})
+            calls += [(f"{root.rstrip('/')}/admin{level}", query) for level in levels]
+    return calls
+
+
+def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -> list[RawFile]:
+    """Live API responses when the source names countries, else the files or URLs given."""
+    if "countries" not in source.params:
+        return fetch_files(source, settings, patterns)
+    if settings.dtm_subscription_key is None:
+        raise FetchError(f"{source.name}: the DTM API needs SITREP_DTM_SUBSCRIPTION_KEY")
+    headers = {KEY_HEADER: settings.dtm_subscription_key.get_secret_value()}
+    with http.client(settings.http_timeout, headers) as client:
+        return [_call(client, url, query, settings) for url, query in requests(source)]
+
+
+def _call(client: httpx.Client, url: str, query: dict[str, str], settings: Settings) -> RawFile:
+    """One API response into the raw store, recorded under its URL and query."""
+    try:
+        response = http.get(
+            client,
+            url,
+            params=query,
+            retries=settings.http_retries,
+            backoff=settings.http_backoff,
+            max_bytes=settings.max_input_bytes,
+        )
+    except http.HttpError as exc:
+        raise FetchError(str(exc)) from exc
+    return store(settings.raw_dir, f"{url}?{urlencode(query)}", response.content, ".json")
+
+
+KIND = Kind(
+    name="dtm",
+    transform=dtm.parse,
+    tables=("displacement",),
+    patterns=("*.json", "*.csv", "*.xlsx"),
+    fetcher=fetch,
+)
