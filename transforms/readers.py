@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import pandas as pd
 
+from transforms import hxl_tags
 from transforms.parsed import InputError
 
 # Cell values that mean "no value" in the statistics files (UNHCR writes NA).
@@ -28,28 +28,10 @@ def looks_like_json(raw: bytes) -> bool:
     return head[:1] in (b"{", b"[")
 
 
-def is_hxl_row(cells: pd.Series) -> bool:
-    """True when every non-empty cell of a row is an HXL hashtag (`#country+code` ...)."""
-    values = [str(v).strip() for v in cells if pd.notna(v) and str(v).strip()]
-    return bool(values) and all(v.startswith("#") for v in values)
-
-
 def read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, int]:
     """A CSV as text columns (BOM and an HXL second row dropped) and the file row of frame row 0."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text ({exc})") from exc
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype="string", keep_default_na=False, na_values=NULLS
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{name}: not a readable CSV ({exc})") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) and is_hxl_row(frame.iloc[0]):
-        return frame.iloc[1:].reset_index(drop=True), 3
-    return frame, 2
+    table = hxl_tags.read_csv(raw, name)
+    return table.frame, table.first_row
 
 
 def extra_json(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
