@@ -198,3 +198,25 @@ def test_a_text_with_no_displacement_gives_nothing() -> None:
 def test_the_first_place_of_the_sentence_locates_the_fact(text: str, place: str, iso3: str) -> None:
     fact = first(text)
     assert (fact.place_name, fact.iso3) == (place, iso3)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A fire forced 2,500 people out of their homes.", (2_500, "people", "forced_to_flee")),
+        ("29,739 People lost\ntheir homes (ONEMI)", (29_739, "people", "homeless")),
+        ("Completely destroyed housing: 146", (146, "households", "destroyed_housing")),
+        (
+            "About 7,000 fami-lies (about 42,000 people) were newly displaced.",
+            (7_000, "households", "displaced"),
+        ),
+        (
+            "Among the hundreds of thousands of people displaced, at least 175,500 are staying "
+            "in temporary shelters.",
+            (175_500, "people", "sheltered"),
+        ),
+    ],
+)
+def test_error_classes_of_pdf_and_report_text(text: str, expected: tuple[int, str, str]) -> None:
+    fact = first(text)
+    assert (fact.figure, fact.unit, fact.term) == expected

@@ -114,7 +114,7 @@ def confidence(fig: Figure, reading: Reading, where: Located | None) -> float:
     score = 0.45
     score += 0.3 if reading.gap <= 30 else 0.15 if reading.gap <= 80 else 0.0
     score += 0.1 if reading.noun else 0.0
-    score += 0.05 if fig.digits else -0.1 if fig.vague else 0.0
+    score += 0.05 if fig.digits else -0.2 if fig.vague else 0.0
     score += 0.05 if where is not None and where.unit is not None else 0.0
     return round(min(score, 0.95), 2)
 

@@ -34,9 +34,14 @@ class TermPattern:
 def term_patterns() -> tuple[TermPattern, ...]:
     """Reporting-term patterns in priority order (earlier rows win at the same place)."""
     return tuple(
-        TermPattern(re.compile(r["pattern"], re.IGNORECASE), r["term"], r["kind"])
+        TermPattern(re.compile(_spaced(r["pattern"]), re.IGNORECASE), r["term"], r["kind"])
         for r in _rows("terms.csv")
     )
+
+
+def _spaced(pattern: str) -> str:
+    """A space in a pattern matches any run of whitespace (PDF text breaks lines anywhere)."""
+    return pattern.replace(" ", r"\s+")
 
 
 @cache

@@ -85,15 +85,18 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
         return None  # "two hospitals", "one was killed": small word numbers need a noun
     if noun is not None and noun.term:
         return Reading(noun.unit, noun.term, 0.0, True)
-    housing = noun is not None and noun.housing
-    best = _nearest(sentence, fig, [t for t in terms if (t.kind == "housing") == housing])
+    if noun is None:  # a bare number needs its term right beside it ("35,000 were displaced")
+        after = [t for t in terms if t.start >= fig.end]
+        best = _nearest(sentence, fig, after)  # its verb, if it has one, follows it
+        best = best if best is not None and best[1] <= 22 else _nearest(sentence, fig, terms)
+        if best is None or best[1] > 22:
+            return None
+        unit = "households" if best[0].kind == "housing" else "people"
+        return Reading(unit, best[0].term, best[1], False)
+    best = _nearest(sentence, fig, [t for t in terms if (t.kind == "housing") == noun.housing])
     if best is None:
         return None
-    term, gap = best
-    if noun is None and gap > 22:
-        return None  # a bare number needs its term right beside it ("35,000 were displaced")
-    unit = noun.unit if noun is not None else "people"
-    return Reading(unit, term.term, gap, noun is not None)
+    return Reading(noun.unit, best[0].term, best[1], True)
 
 
 MONEY_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:US|USD|EUR|GBP|CHF)\s?)$", re.IGNORECASE)
@@ -114,7 +117,7 @@ def _nearest(
         elif t.end <= fig.start:
             gap = (fig.start - t.end) * 1.5
         else:
-            continue
+            gap = 0.0  # the figure sits inside the phrase: "forced 2,500 people out of their homes"
         if best is None or gap < best[1]:
             best = (t, gap)
     return best
