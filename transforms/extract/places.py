@@ -152,14 +152,14 @@ class GazetteerPlaces:
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
         found = words(text)
-        lower = [_key_word(w) for w in found]
+        lower = [w.lower() if w.isascii() else _key_word(w) for w in found]
+        longest = self.longest
         spans: list[tuple[int, int]] | None = None
         out: list[Mention] = []
-        i = 0
-        while i < len(found):
-            hit = self._longest_at(found, lower, i) if lower[i] in self.longest else None
+        resume = 0
+        for i in [i for i, w in enumerate(lower) if w in longest]:  # words that start a name
+            hit = self._longest_at(found, lower, i) if i >= resume else None
             if hit is None:
-                i += 1
                 continue
             n, entry = hit
             spans = spans or word_spans(text)
@@ -169,7 +169,7 @@ class GazetteerPlaces:
                     start, end, text[start:end], entry.kind, entry.iso3, entry.units, entry.cities
                 )
             )
-            i += n
+            resume = i + n
         return out
 
     def _longest_at(self, found: list[str], lower: list[str], i: int) -> tuple[int, Entry] | None:
