@@ -220,3 +220,14 @@ def test_the_first_place_of_the_sentence_locates_the_fact(text: str, place: str,
 def test_error_classes_of_pdf_and_report_text(text: str, expected: tuple[int, str, str]) -> None:
     fact = first(text)
     assert (fact.figure, fact.unit, fact.term) == expected
+
+
+def test_towns_named_like_ordinary_words_are_not_places() -> None:
+    fact = first("About 66,000 people were displaced from Kunduz. Most fled to Kabul.")
+    assert (fact.iso3, fact.place_name) == ("AFG", "Kunduz")
+    assert extract("Most of the 2,000 people displaced returned.")[0].iso3 is None
+
+
+def test_regions_and_islands_outside_the_gazetteer_give_the_country() -> None:
+    assert first("At least 15,000 people were displaced on Java island.").iso3 == "IDN"
+    assert first("Some 12,000 people fled fighting in Tigray.").iso3 == "ETH"

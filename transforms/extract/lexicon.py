@@ -126,8 +126,10 @@ def not_places() -> tuple[str, ...]:
 
 @cache
 def place_stopwords() -> frozenset[str]:
-    """Admin unit names that are ordinary words; never matched on their own."""
-    return frozenset(w.casefold() for w in _lines("place_stopwords.txt"))
+    """Place names that are ordinary words ("Most", "Same", "Central"); never matched alone."""
+    from spacy.lang.en.stop_words import STOP_WORDS  # a word list only, no model
+
+    return frozenset(w.casefold() for w in _lines("place_stopwords.txt")) | STOP_WORDS
 
 
 @cache
@@ -137,3 +139,9 @@ def cities() -> dict[str, tuple[tuple[str, int], ...]]:
     for r in _rows("cities.csv"):
         out.setdefault(r["name"], []).append((r["iso3"], int(r["population"])))
     return {k: tuple(sorted(v, key=lambda c: -c[1])) for k, v in out.items()}
+
+
+@cache
+def regions() -> tuple[tuple[str, str], ...]:
+    """(name, iso3) of regions and islands news names that neither gazetteer lists."""
+    return tuple((r["name"], r["iso3"]) for r in _rows("regions.csv"))

@@ -22,6 +22,7 @@ from transforms.extract.lexicon import (
     demonyms,
     not_places,
     place_stopwords,
+    regions,
 )
 from transforms.extract.segment import word_spans, words
 
@@ -148,6 +149,8 @@ class GazetteerPlaces:
         for name, found in cities().items():
             if len(name) >= 4 and name.casefold() not in stop:
                 self._add(name, Entry("city", None, (), cities=found))
+        for name, iso3 in regions():  # as a town of a million: a region wins its namesakes
+            self._add(name, Entry("city", None, (), cities=((iso3, REGION),)))
 
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
@@ -184,6 +187,7 @@ class GazetteerPlaces:
         return None
 
 
+REGION = 1_000_000  # the weight a listed region gets among namesake towns
 RANK = {"block": 0, "country": 1, "demonym": 2, "admin": 3, "city": 4}
 
 

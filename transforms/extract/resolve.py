@@ -104,8 +104,9 @@ def pick_city(m: Mention, countries: set[str]) -> str | None:
     if countries or not m.cities:
         return None
     top = m.cities[0]
-    runner_up = m.cities[1][1] if len(m.cities) > 1 else 0
-    return top[0] if top[1] >= 50_000 and top[1] >= 5 * runner_up else None
+    if len(m.cities) == 1:
+        return top[0]  # the only place of that name
+    return top[0] if top[1] >= 50_000 and top[1] >= 5 * m.cities[1][1] else None
 
 
 def pick_unit(m: Mention, countries: set[str], after: str) -> Unit | None:
