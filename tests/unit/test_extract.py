@@ -231,3 +231,8 @@ def test_towns_named_like_ordinary_words_are_not_places() -> None:
 def test_regions_and_islands_outside_the_gazetteer_give_the_country() -> None:
     assert first("At least 15,000 people were displaced on Java island.").iso3 == "IDN"
     assert first("Some 12,000 people fled fighting in Tigray.").iso3 == "ETH"
+
+
+def test_a_person_after_a_title_is_not_a_town() -> None:
+    fact = first("Prime Minister Perry Christie said an estimated 836 homes were destroyed.")
+    assert (fact.iso3, fact.place_name) == (None, None)

@@ -16,6 +16,10 @@ LEVEL_WORDS = {
         r"^\s*(?:territory|district|county|city|town|municipality|ville|commune)\b", re.I
     ),
 }
+TITLE_BEFORE = re.compile(
+    r"\b(?:minister|president|mr|mrs|ms|dr|gen|general|governor|mayor|senator|colonel)\.?\s+$",
+    re.IGNORECASE,
+)
 NEAR_PLACE = re.compile(
     r"\b(?:[Ii]n|[Ff]rom|to|at|around|near|across|towards|into|"
     r"(?:town|city|village|district) of)\s+"
@@ -87,6 +91,8 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
                 places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit, "unit"))
     resolved = {p.start for p in places.located}
     for m in mentions:
+        if TITLE_BEFORE.search(text, max(0, m.start - 12), m.start):
+            continue  # "Minister Perry Christie": a person, not the town of Perry
         # towns, and admin names no unit of the article's countries carries ("San Jose")
         city = pick_city(m, countries) if m.cities and m.start not in resolved else None
         if city is not None:
