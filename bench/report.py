@@ -41,6 +41,7 @@ def table_rows(report: dict[str, Any]) -> list[list[str]]:
             [
                 name,
                 f"{res['wall']:.2f}",
+                f"{res['cpu']:.2f}",
                 _fmt(work, ".2f"),
                 _fmt(rows / work if rows and work else None, ",.0f"),
                 f"{res['peak_rss_mb']:,.0f}",
@@ -58,7 +59,17 @@ def _fmt(value: float | None, spec: str) -> str:
 
 def print_table(report: dict[str, Any]) -> None:
     """The results as a Markdown table, then the targets."""
-    head = ["case", "wall s", "work s", "rows/s", "peak RSS MB", "x floor", "x dlt", "note"]
+    head = [
+        "case",
+        "wall s",
+        "cpu s",
+        "work s",
+        "rows/s",
+        "peak RSS MB",
+        "x floor",
+        "x dlt",
+        "note",
+    ]
     print(f"\n{report['rows']:,} DTM-like rows, {report['machine']['cpus']} cores\n")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))

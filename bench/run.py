@@ -29,7 +29,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.cases import CASES  # noqa: E402
-from bench.generate import write_dtm_csv  # noqa: E402
 from bench.report import print_table, targets  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -63,17 +62,18 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> d
         timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    text = log.read_text()
+    lines = log.read_text().strip().splitlines()
     result: dict[str, Any] = {
         "wall": round(wall, 3),
+        "cpu": round(usage.ru_utime + usage.ru_stime, 3),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "exit_code": proc.returncode,
     }
     if proc.returncode != 0:
-        result["error"] = "timed out" if wall >= timeout else text.strip().splitlines()[-3:]
-    lines = text.strip().splitlines()
-    if proc.returncode == 0 and lines and lines[-1].startswith("{"):
-        result.update(json.loads(lines[-1]))
+        result["error"] = "timed out" if wall >= timeout else lines[-3:]
+    measured = [line for line in lines if line.startswith('{"inner"')]
+    if proc.returncode == 0 and measured:
+        result.update(json.loads(measured[-1]))
     return result
 
 
@@ -114,10 +114,18 @@ def sitrep_commands(csv_path: Path, tiny: Path, work: Path) -> dict[str, dict[st
     return out
 
 
+def generate(rows: int, path: Path) -> Path:
+    """A DTM CSV from bench/generate.py in its own process (this one stays small: a child's
+    peak RSS starts from its parent's, as the high-water mark survives fork and exec)."""
+    script = str(REPO / "bench" / "generate.py")
+    subprocess.run([sys.executable, script, "dtm", str(rows), str(path)], check=True)
+    return path
+
+
 def run_all(rows: int, large: bool, work: Path) -> dict[str, dict[str, Any]]:
     """Every case at `rows`, in an order where stage inputs exist before the stages."""
-    csv_path = write_dtm_csv(work / "dtm.csv", rows)
-    tiny = write_dtm_csv(work / "tiny" / "dtm-tiny.csv", 100)
+    csv_path = generate(rows, work / "dtm.csv")
+    tiny = generate(100, work / "tiny" / "dtm-tiny.csv")
     results: dict[str, dict[str, Any]] = {}
     for name in CASES:
         if large and name not in LARGE:
@@ -137,6 +145,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -153,6 +162,7 @@ def main() -> None:
         print(json.dumps(CASES[args.case](args.csv, args.work, rows), default=str))
         return
     work = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
+    load_before = [round(x, 2) for x in os.getloadavg()]
     try:
         results = run_all(rows, args.large, work)
     finally:
@@ -160,7 +170,7 @@ def main() -> None:
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": rows,
-        "machine": machine(),
+        "machine": machine() | {"load_average_before": load_before},
         "cases": results,
         "targets": targets(results, rows),
     }
