@@ -38,15 +38,15 @@ class Scan:
 
 
 @cache
-def predicates() -> dict[str, dict[str, str]]:
-    """Expectation type -> SQL templates (`counted`, `quarantined`, optional `value`)."""
+def predicates() -> dict[str, dict[str, Any]]:
+    """Expectation type -> SQL templates (`counted`, `quarantined`, optional `value`, `grouped`)."""
     data: dict[str, Any] = json.loads((HERE / "pushdown.json").read_text())
     return {k: v for k, v in data.items() if k.startswith("expect_")}
 
 
 @cache
 def _template(name: str) -> str:
-    return (HERE / "sql" / f"{name}.sql").read_text()
+    return (HERE / "sql" / f"{name}.sql").read_text().strip()
 
 
 def scan(con: duckdb.DuckDBPyConnection, source: str, suite: dict[str, Any]) -> Scan:
@@ -60,19 +60,50 @@ def scan(con: duckdb.DuckDBPyConnection, source: str, suite: dict[str, Any]) -> 
 
 def failing_rows_sql(source: str, exps: list[dict[str, Any]]) -> str:
     """The one-pass query: flags per expectation and the first reason, failing rows only."""
-    flags, reasons = [], []
+    flags, reasons, duplicates, joins = [], [], [], []
     for n, exp in enumerate(exps):
-        counted, quarantined = expectation_sql(exp)
+        counted, quarantined = expectation_sql(exp, n)
         flags += [f"({counted}) AS c_{n}", f"({quarantined}) AS q_{n}"]
         reasons.append(f"WHEN q_{n} THEN {literal(reason_prefix(exp))} || left({shown(exp)}, 80)")
+        if predicates()[exp["type"]].get("grouped"):
+            duplicates.append(",\n" + duplicates_sql(exp, n))
+            joins.append(f"\n    LEFT JOIN d_{n} ON {_same_key(exp, n)}")
     names = [f"c_{n}, q_{n}" for n in range(len(exps))]
     return _template("failing_rows").format(
         source=source,
         columns=", ".join(quote(c) for c in columns(exps)),
+        duplicates="".join(duplicates),
+        joins="".join(joins),
         flags=", ".join(flags),
         flag_names=", ".join(names),
         reasons=" ".join(reasons),
         any_flag=" OR ".join(f"c_{n} OR q_{n}" for n in range(len(exps))),
+    )
+
+
+def _keys(exp: dict[str, Any]) -> list[str]:
+    kw = exp["kwargs"]
+    return list(kw.get("column_list") or [kw["column"]])
+
+
+def duplicates_sql(exp: dict[str, Any], n: int) -> str:
+    """CTE d_n: each key of a uniqueness expectation seen more than once, and its first row.
+
+    GX skips rows whose key columns are all null, so they are never duplicates here either.
+    """
+    keys = _keys(exp)
+    return _template("duplicates").format(
+        n=n,
+        keys=", ".join(f"{quote(c)} AS k_{i}" for i, c in enumerate(keys)),
+        present=_any_present(keys),
+    )
+
+
+def _same_key(exp: dict[str, Any], n: int) -> str:
+    """Join condition of a row to its d_n entry (nulls equal, as in pandas' duplicated)."""
+    keys = _keys(exp)
+    return " AND ".join(
+        f"src.{quote(c)} IS NOT DISTINCT FROM d_{n}.k_{i}" for i, c in enumerate(keys)
     )
 
 
@@ -84,21 +115,21 @@ def present_counts_sql(source: str, exps: list[dict[str, Any]]) -> str:
         if exp["type"] == "expect_column_values_to_not_be_null":
             present.append(f"count(*) AS p_{n}")
         elif "column_list" in kw:
-            present.append(f"count(*) FILTER (WHERE {_any_present(kw)}) AS p_{n}")
+            present.append(f"count(*) FILTER (WHERE {_any_present(kw['column_list'])}) AS p_{n}")
         else:
             present.append(f"count({quote(kw['column'])}) AS p_{n}")
     return _template("present_counts").format(source=source, present=", ".join(present))
 
 
-def expectation_sql(exp: dict[str, Any]) -> tuple[str, str]:
-    """(counted, quarantined) SQL predicates of one expectation."""
+def expectation_sql(exp: dict[str, Any], n: int = 0) -> tuple[str, str]:
+    """(counted, quarantined) SQL predicates of expectation n of a suite."""
     templates = predicates().get(exp["type"])
     if templates is None:
         raise UnsupportedExpectationError(
             f"no row mask for expectation {exp['type']!r}; add one in expectations/pushdown.json"
         )
     kw = exp["kwargs"]
-    values = _placeholders(kw)
+    values = _placeholders(kw) | {"dup": f"d_{n}"}
     if "value" in templates:
         values["outside"] = _outside(templates["value"].format(**values), kw)
     return templates["counted"].format(**values), templates["quarantined"].format(**values)
@@ -106,9 +137,6 @@ def expectation_sql(exp: dict[str, Any]) -> tuple[str, str]:
 
 def _placeholders(kw: dict[str, Any]) -> dict[str, str]:
     values = {"col": quote(kw["column"])} if "column" in kw else {}
-    if "column_list" in kw:
-        values["cols"] = ", ".join(quote(c) for c in kw["column_list"])
-        values["any_present"] = _any_present(kw)
     if "value_set" in kw:
         values["values"] = ", ".join(literal(v) for v in kw["value_set"])
     if "regex" in kw:
@@ -116,8 +144,8 @@ def _placeholders(kw: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def _any_present(kw: dict[str, Any]) -> str:
-    return "(" + " OR ".join(f"{quote(c)} IS NOT NULL" for c in kw["column_list"]) + ")"
+def _any_present(cols: list[str]) -> str:
+    return "(" + " OR ".join(f"{quote(c)} IS NOT NULL" for c in cols) + ")"
 
 
 def _outside(value: str, kw: dict[str, Any]) -> str:
