@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Any
 
@@ -17,19 +18,25 @@ SOURCE_LINE = re.compile(r"^\s*original source\s*:\s*(?P<where>\S.*?)\s*$", re.I
 def parse(raw: bytes, origin: Origin) -> Parsed:
     """One article file into one `articles` row and its facts, or one reject saying why not."""
     try:
-        row = article_row(decode(raw), origin.name)
+        row = article_row(decode(raw, origin.name), origin.name)
     except ValueError as exc:
         record = {"file": origin.source_url, "text": raw[:2000].decode("utf-8", "replace")}
         return Parsed(rejects={"articles": [Reject(1, str(exc), record)]})
     return build([row], origin)
 
 
-def decode(raw: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), else cp1252; mojibake repaired."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+def decode(raw: bytes, name: str = "article") -> str:
+    """Bytes to text: UTF-16 with a BOM, UTF-8 (with or without BOM), else cp1252; mojibake
+    repaired. Other bytes with NULs are not text: ValueError (the file is rejected)."""
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        text = raw.decode("utf-16", errors="replace")
+    elif b"\x00" in raw[:4096]:
+        raise ValueError(f"{name}: binary content (NUL bytes), not article text")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
     return ftfy.fix_text(text, uncurl_quotes=False)
 
 

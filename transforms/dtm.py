@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from transforms import dtm_workbook, extra
+from transforms import dtm_workbook, extra, gazetteer, places
 from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
@@ -94,8 +94,8 @@ def api_records(raw: bytes, name: str) -> list[dict[str, Any]]:
 
 def from_frame(raw: pd.DataFrame, origin: Origin, level: pd.Series, row_offset: int = 1) -> Parsed:
     """Normalise DTM admin rows (API field names) already in a frame; `level` per row."""
-    figure = pd.to_numeric(raw["numPresentIdpInd"], errors="coerce")
-    reported = pd.to_datetime(raw["reportingDate"], errors="coerce", format="ISO8601").dt.date
+    figure = numbers(raw["numPresentIdpInd"])
+    reported = dates(raw["reportingDate"])
     record_id = natural_key(raw, level)
 
     def check(mask: pd.Series, field: str, what: str) -> pd.Series:
@@ -108,12 +108,66 @@ def from_frame(raw: pd.DataFrame, origin: Origin, level: pd.Series, row_offset: 
         check(~(figure.abs() < MAX_FIGURE), "numPresentIdpInd", "too large"),
         check(figure % 1 != 0, "numPresentIdpInd", "not a whole number"),
         check(pd.isna(reported), "reportingDate", "not a date"),
+        *code_problems(raw, level, check),
     )
     keep, rejects = split_rejects(raw, problems, record_id, row_offset)
     out = canonical(raw[keep], figure[keep], reported[keep], level[keep])
     out["source_record_id"] = record_id[keep]
     out = add_lineage(out.reset_index(drop=True), origin)
     return Parsed(tables={"displacement": out}, rejects={"displacement": rejects})
+
+
+def code_problems(raw: pd.DataFrame, level: pd.Series, check: Any) -> list[pd.Series]:
+    """Countries no taxonomy knows, and p-codes of another country or of the wrong length."""
+    iso3 = _column(raw, "admin0Pcode").str.strip().str.upper()
+    known = set(gazetteer.countries()["iso3"]) | set(gazetteer.idmc_territories()["iso3"])
+    found = [check(iso3.notna() & ~iso3.isin(known), "admin0Pcode", "unknown country code")]
+    for n in (1, 2):
+        field = f"admin{n}Pcode"
+        if field in raw.columns:
+            fits = pcode_fits(_column(raw, field), iso3, n)
+            found.append(
+                check((level >= n) & ~fits, field, f"not an admin {n} p-code of its country")
+            )
+    return found
+
+
+def pcode_fits(pcode: pd.Series, iso3: pd.Series, level: int) -> pd.Series:
+    """True where a p-code is missing, or has the country's prefix and a length it uses."""
+    text = pcode.str.strip().mask(pcode.isin(["", NOT_AVAILABLE]))
+    code = places.repair_pcode(text, iso3)
+    prefix = code.str.extract(r"^([A-Z]{2,3})\d+$")[0]
+    iso2 = iso3.map(gazetteer.countries().set_index("iso3")["iso2"])
+    lengths = iso3.map(lambda iso: _pcode_lengths(iso, level))
+    ok_length = [
+        n in allowed if allowed else True
+        for n, allowed in zip(code.str.len(), lengths, strict=True)
+    ]
+    own = ((prefix == iso3) | (prefix == iso2)).fillna(False)
+    return (text.isna() | (own & pd.Series(ok_length, index=pcode.index))).astype(bool)
+
+
+def _pcode_lengths(iso3: object, level: int) -> frozenset[int]:
+    """Total p-code lengths a country uses at an admin level (empty when unknown)."""
+    parts = gazetteer.pcode_lengths().get(str(iso3))
+    if not parts or len(parts) <= level or not all(parts[: level + 1]):
+        return frozenset()
+    totals = {0}
+    for options in parts[: level + 1]:
+        totals = {t + n for t in totals for n in options}
+    return frozenset(totals)
+
+
+def dates(values: pd.Series) -> pd.Series:
+    """Dates from ISO text; anything else, or a year outside 1900-2100, becomes missing."""
+    when = pd.to_datetime(values.astype("string"), errors="coerce", format="ISO8601")
+    return when.where(when.dt.year.between(1900, 2100)).dt.date
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """Figures as floats; text that is no number, and JSON true/false, become NaN."""
+    flags = values.map(lambda v: isinstance(v, bool)).astype(bool)
+    return pd.to_numeric(values.mask(flags), errors="coerce")
 
 
 def admin_level(columns: pd.Index) -> int:

@@ -1,0 +1,187 @@
+"""The bad-file corpus (tests/corpus/README.md): each file gets the behaviour written there."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from expectations.runner import validate
+from flows.sources import registry
+from transforms.lineage import Origin
+from transforms.parsed import InputError, Parsed
+from transforms.schema import SchemaDriftError
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@dataclass(frozen=True)
+class Error:
+    """The whole file is refused with this message."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The file parses: rows kept, reasons of the rejected rows, and text the rows must hold."""
+
+    kept: int
+    rejected: tuple[str, ...] = ()
+    contains: tuple[str, ...] = ()
+    suite_quarantines: int = 0
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    kind: str
+    expected: Error | Rows
+    known_bug: str | None = field(default=None)
+
+
+FIGURE = "field numPresentIdpInd"
+CASES = [
+    Case("dtm-empty.json", "dtm", Error("empty file")),
+    Case("dtm-utf8-bom.json", "dtm", Rows(3)),
+    Case("dtm-utf16.json", "dtm", Error("")),
+    Case("dtm-latin1.json", "dtm", Error("not valid JSON")),
+    Case("dtm-missing-field.json", "dtm", Error("missing column.*'numPresentIdpInd'")),
+    Case("dtm-renamed-field.json", "dtm", Error("missing column.*'numPresentIdpInd'")),
+    Case("dtm-extra-field.json", "dtm", Rows(3)),
+    Case("dtm-wrong-type.json", "dtm", Rows(2, (f"row 2 {FIGURE}: not a number",))),
+    Case(
+        "dtm-figures.json",
+        "dtm",
+        Rows(
+            2,
+            (
+                f"row 1 {FIGURE}: negative figure",
+                f"row 2 {FIGURE}: too large",
+                f"row 3 {FIGURE}: not a number",
+                f"row 4 {FIGURE}: too large",
+                f"row 5 {FIGURE}: not a whole number",
+                f"row 7 {FIGURE}: not a number",
+            ),
+            contains=("400000", "148138"),
+        ),
+    ),
+    Case(
+        "dtm-dates.json",
+        "dtm",
+        Rows(1, tuple(f"row {n} field reportingDate: not a date" for n in (1, 2, 3, 4))),
+    ),
+    Case(
+        "dtm-country-codes.json",
+        "dtm",
+        Rows(
+            1,
+            (
+                "row 1 field admin0Pcode: unknown country code (ZZZ)",
+                "row 2 field admin0Pcode: unknown country code (TD)",
+                "row 3 field admin0Pcode: unknown country code (td)",
+                "row 4 field admin1Pcode: not an admin 1 p-code of its country",
+            ),
+        ),
+    ),
+    Case(
+        "dtm-pcodes.json",
+        "dtm",
+        Rows(2, tuple(f"row {n} field admin1Pcode: not an admin 1 p-code" for n in (1, 2, 4))),
+    ),
+    Case("dtm-duplicates.json", "dtm", Rows(3, suite_quarantines=1)),
+    Case("dtm-no-records.json", "dtm", Rows(0)),
+    Case("dtm-html-200.json", "dtm", Error("")),
+    Case("dtm-api-failure.json", "dtm", Error("reported failure.*invalid subscription key")),
+    Case("dtm-hdx-header-only.csv", "dtm", Rows(0)),
+    Case("dtm-hdx-bom.csv", "dtm", Rows(3)),
+    Case("dtm-hdx-utf16.csv", "dtm", Error("")),
+    Case("dtm-hdx-latin1.csv", "dtm", Rows(3, contains=("Lac région",))),
+    Case(
+        "dtm-hdx-cp1252.csv",
+        "dtm",
+        Rows(3, contains=("Lac – Bol’s région",)),
+        known_bug="transforms/hxl_tags.decode reads cp1252 as Latin-1: – and ’ become C1 controls",
+    ),
+    Case(
+        "dtm-hdx-mojibake.csv",
+        "dtm",
+        Rows(3, contains=("Lac région",)),
+        known_bug="transforms/hxl_tags.decode does not repair mojibake (rÃ©gion stays)",
+    ),
+    Case("dtm-unexpected-sheet.xlsx", "dtm", Error("no sheet")),
+    Case(
+        "idmc-gidd-header-only.csv",
+        "idmc-gidd",
+        Rows(0),
+        known_bug="transforms/idmc_gidd.exact_duplicates fails on a frame with no rows",
+    ),
+    Case("article-empty.txt", "article-files", Rows(0, ("empty article file",))),
+    Case(
+        "article-no-source-line.txt",
+        "article-files",
+        Rows(0, ("line 13 field 'Original Source'",)),
+    ),
+    Case("article-cp1252.txt", "article-files", Rows(1, contains=("\u201cwe fled\u201d",))),
+    # cp1252 has no byte 0x9d, so the closing quote was lost when the mojibake was made.
+    Case("article-mojibake.txt", "article-files", Rows(1, contains=("\u2013 \u201cwe fled",))),
+    Case("article-utf16.txt", "article-files", Rows(1, contains=("Rwanda-backed M23",))),
+    Case("article-html-script.txt", "article-files", Rows(1, contains=("<script>",))),
+    Case("rss-billion-laughs.xml", "rss", Error("DTD or entities")),
+    Case("rss-external-entity.xml", "rss", Error("DTD or entities")),
+    Case("rss-truncated.xml", "rss", Error("not well-formed")),
+]
+
+
+def params() -> list[object]:
+    """Cases whose kind exists; a known bug owned elsewhere is a non-strict xfail."""
+    out = []
+    for case in CASES:
+        marks = [pytest.mark.xfail(reason=case.known_bug)] if case.known_bug else []
+        if case.kind not in registry():
+            marks = [pytest.mark.skip(reason=f"no {case.kind} kind yet")]
+        out.append(pytest.param(case, id=case.file, marks=marks))
+    return out
+
+
+def read(case: Case) -> Parsed:
+    """The file through its kind's normaliser, as the pipeline's normalise step does."""
+    path = CORPUS / case.file
+    origin = Origin("corpus", f"file://{path}", datetime(2025, 1, 1, tzinfo=UTC), "run-c")
+    return registry()[case.kind].transform(path.read_bytes(), origin)
+
+
+def test_every_corpus_file_has_a_case_and_a_readme_line() -> None:
+    readme = (CORPUS / "README.md").read_text()
+    files = sorted(p.name for p in CORPUS.iterdir() if p.name != "README.md")
+    assert files == sorted(c.file for c in CASES)
+    assert [f for f in files if f"`{f}`" not in readme] == []
+
+
+@pytest.mark.parametrize("case", params())
+def test_corpus_file(case: Case) -> None:
+    if isinstance(case.expected, Error):
+        with pytest.raises((InputError, SchemaDriftError)) as caught:
+            read(case)
+        assert case.file in str(caught.value), "the error must name the file"
+        assert re.search(case.expected.message, str(caught.value)), str(caught.value)
+        return
+    parsed = read(case)
+    table = registry()[case.kind].tables[0]
+    frame = parsed.tables.get(table)
+    kept = 0 if frame is None else len(frame)
+    rejects = parsed.rejects.get(table, [])
+    reasons = [r.reason for r in rejects]
+    assert kept == case.expected.kept, reasons
+    assert len(reasons) == len(case.expected.rejected), reasons
+    for reason, expected in zip(reasons, case.expected.rejected, strict=True):
+        assert case.file in reason and expected in reason, reason
+    text = "" if frame is None else frame.astype("string").to_csv()
+    for wanted in case.expected.contains:
+        assert wanted in text
+    if kept:
+        failed = validate(frame, table).reasons.notna()
+        assert int(failed.sum()) == case.expected.suite_quarantines
