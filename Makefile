@@ -15,6 +15,7 @@ help:
 	@echo "make run    - install (first time) and run the pipeline on data/samples"
 	@echo "make test   - ruff, mypy and pytest"
 	@echo "make bench  - benchmarks, results in bench/results/ (BENCH_ARGS=--large for 10M rows)"
+	@echo "make ui     - a Prefect server on 127.0.0.1:4200 and the scheduled deployments"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -45,6 +46,9 @@ test: lint typecheck pytest
 
 test-reliability: $(BIN)/sitrep
 	$(BIN)/pytest -m reliability
+
+ui: $(BIN)/sitrep
+	PREFECT_HOME=$(CURDIR)/.sitrep/prefect $(BIN)/sitrep serve --start-server
 
 bench: $(BIN)/sitrep
 	$(UV) sync --frozen --group bench --python $(PYTHON)

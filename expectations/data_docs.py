@@ -67,6 +67,7 @@ def _store(context: Any, table: str, rows: list[dict[str, Any]]) -> None:
                 "data_asset_name": table,
                 "batch_identifiers": {"load_run_id": first["load_run_id"]},
             },
+            "batch_spec": {"data_asset_name": f"{first['source']} / {table}"},
         },
         statistics={
             "evaluated_expectations": len(results),
@@ -89,7 +90,7 @@ def _expectation_result(table: str, row: dict[str, Any]) -> Any:
 
     details = json.loads(row["details"] or "{}")
     result = {
-        "element_count": details.get("element_count"),
+        "element_count": details.get("element_count", 0),
         "unexpected_count": row["unexpected_count"],
         "unexpected_percent": details.get("unexpected_percent"),
         "partial_unexpected_list": details.get("partial_unexpected_list", []),

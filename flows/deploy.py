@@ -93,31 +93,42 @@ def runner_deployments(chosen: list[Plan]) -> list[Any]:
 
 def serve(chosen: list[Plan], limit: int) -> None:
     """Serve the deployments until Ctrl-C or SIGTERM; their schedules are paused on the way out."""
+    import warnings
+
     from prefect import serve as prefect_serve
+
+    # Prefect's SIGTERM handler calls the async Runner.stop without awaiting it; shutdown still
+    # pauses the schedules and exits 0, so the warning is noise.
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
 
     prefect_serve(*runner_deployments(chosen), limit=limit, print_starting_message=False)
 
 
 def deploy(chosen: list[Plan], pool: str, source_dir: Path) -> list[str]:
-    """Register the deployments on work pool `pool`; workers pull the code from `source_dir`."""
+    """Register the deployments on work pool `pool`; workers pull the code from `source_dir`.
+
+    `apply` rather than `Flow.deploy`: the latter first lists the pool's workers with null
+    paging values, which the API of this Prefect/FastAPI pair rejects (422).
+    """
+    from prefect import get_client
+
     from flows.pipeline import pipeline
 
+    with get_client(sync_client=True) as client:
+        client.read_work_pool(pool)  # ObjectNotFound, rather than a 500 from the first apply
     remote: Any = pipeline.from_source(
         source=str(source_dir), entrypoint="flows/pipeline.py:pipeline"
     )
     return [
         str(
-            remote.deploy(
+            remote.to_deployment(
                 name=p.name,
                 work_pool_name=pool,
                 cron=p.cron,
                 parameters=p.parameters,
                 tags=p.tags,
                 description=p.description,
-                build=False,
-                push=False,
-                print_next_steps=False,
-            )
+            ).apply()
         )
         for p in chosen
     ]

@@ -255,7 +255,14 @@ def _flow_run_id() -> str | None:
     return str(run_id) if run_id else None
 
 
-@flow(name="source", flow_run_name="{source.name}", persist_result=False)
+# No parameter validation: the Dask runner ships this function by value, without the module
+# globals its postponed annotations name (SourceConfig); the caller passes typed values anyway.
+@flow(
+    name="source",
+    flow_run_name="{source.name}",
+    persist_result=False,
+    validate_parameters=False,
+)
 def run_source(
     source: SourceConfig, home: str, pipeline_run_id: str | None = None
 ) -> SourceOutcome:

@@ -98,7 +98,9 @@ def load(
     """
     with lock_for(db_path), connect(db_path) as con:
         for fs in filesystems:
-            con.register_filesystem(fs)
+            name = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+            if name not in con.list_filesystems():
+                con.register_filesystem(fs)
         migrate(con)
         with transaction(con):
             load_dims(con)
