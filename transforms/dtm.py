@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from transforms import dtm_workbook, extra, gazetteer, places
+from transforms.extra import join_key
 from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
@@ -202,7 +203,7 @@ def natural_key(raw: pd.DataFrame, level: pd.Series) -> pd.Series:
         _column(raw, "idpOriginAdmin1Pcode"),
         _column(raw, "assessmentType"),
     ]
-    return pd.concat(parts, axis=1).fillna("").agg("|".join, axis=1)
+    return join_key(parts)
 
 
 def canonical(

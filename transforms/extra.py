@@ -32,3 +32,9 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         value = value.item()
     return value if isinstance(value, str | int | float | bool) else str(value)
+
+
+def join_key(parts: list[pd.Series]) -> pd.Series:
+    """Record ids: the parts joined with `|`, a missing part as empty text."""
+    text = [p.astype("string").fillna("") for p in parts]
+    return text[0].str.cat(text[1:], sep="|")

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from transforms import extra
+from transforms.extra import join_key
 from transforms.figures import figure_problem, to_number
 from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
@@ -123,7 +124,7 @@ def _dates(values: pd.Series) -> pd.Series:
 def natural_key(raw: pd.DataFrame) -> pd.Series:
     """Country, level, place (code and provider name), operation, assessment, round, period."""
     parts = [_text(raw, c).str.replace(r"(?<=\d{4}-\d\d-\d\d)T.*$", "", regex=True) for c in KEY]
-    return pd.concat(parts, axis=1).fillna("").agg("|".join, axis=1)
+    return join_key(parts)
 
 
 def canonical(

@@ -13,6 +13,7 @@ from functools import cache
 import pandas as pd
 
 from transforms import extra
+from transforms.extra import join_key
 from transforms.figures import figure_problem, is_blank, to_number
 from transforms.gazetteer import DATA
 from transforms.hxl_tags import HxlTable, Tag, from_rows, is_hxl_row, read_csv
@@ -168,7 +169,7 @@ def record_ids(long: pd.DataFrame) -> pd.Series:
     cols = ["country_given", "admin1_pcode", "admin2_pcode", "admin3_pcode", "admin3_name"]
     parts = [long[c].astype("string").fillna("") for c in cols]
     parts += [long["date_given"].astype("string").fillna(""), long["column"].astype("string")]
-    key = pd.concat(parts, axis=1).agg("|".join, axis=1)
+    key = join_key(parts)
     seen = key.groupby(key).cumcount()
     return key.where(seen == 0, key + "#" + (seen + 1).astype("string"))
 
@@ -177,9 +178,11 @@ def _problems(long: pd.DataFrame, name: str) -> pd.Series:
     """Per figure cell, the first reason it cannot be loaded (NA when it can)."""
     where = f"{name} row " + long["row_no"].astype("string") + " field "
 
-    def reason(mask: pd.Series, field: pd.Series | str, what: str, value: pd.Series) -> pd.Series:
+    def reason(
+        mask: pd.Series, field: pd.Series | str, what: pd.Series | str, value: pd.Series
+    ) -> pd.Series:
         shown = value.astype("string").fillna("null").str.slice(0, 80)
-        text = where + field + f": {what} (" + shown + ")"
+        text = where + field + ": " + what + " (" + shown + ")"
         return text.where(mask.fillna(False).astype(bool), pd.NA)
 
     bad_figure = figure_problem(long["figure_given"])

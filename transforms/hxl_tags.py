@@ -78,10 +78,23 @@ def from_rows(header: Sequence[object], rows: list[Sequence[object]]) -> HxlTabl
 def read_csv(raw: bytes, name: str) -> HxlTable:
     """A CSV (UTF-8 with or without BOM, or Latin-1) with an optional HXL row under the header."""
     text = decode(raw, name)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
-        raise InputError(f"{name}: empty file, no header row")
-    return from_rows(rows[0], [r for r in rows[1:] if any(c.strip() for c in r)])
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype="string", keep_default_na=False, na_values=[""]
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{name}: empty file, no header row") from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{name}: not a readable CSV ({exc})") from exc
+    if len(header) == len(frame.columns):  # pandas renames blank and repeated headers
+        frame.columns = _unique_names(header)
+    frame = frame.apply(lambda col: col.str.strip()).replace("", pd.NA)
+    tagged = len(frame) > 0 and is_hxl_row(frame.iloc[0])
+    if not tagged:
+        return HxlTable(frame, {}, 2)
+    tags = {c: Tag.parse(str(t)) for c, t in frame.iloc[0].items() if _filled(t)}
+    return HxlTable(frame.iloc[1:].reset_index(drop=True), tags, 3)
 
 
 def decode(raw: bytes, name: str) -> str:
