@@ -165,7 +165,7 @@ def check(shape: Shape, raw: bytes, n_records: int) -> None:
 # The normal suite: a fixed, small sample and no shrinking (a failure shows the raw input);
 # `make test-reliability` draws many more, at random, and shrinks what fails.
 PROFILE = settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=True,
