@@ -34,6 +34,7 @@ from bench.report import print_table, targets  # noqa: E402
 BIN = Path(sys.executable).parent
 RESULTS = REPO / "bench" / "results"
 TIMEOUT = 300
+LOAD_TIMEOUT = 600
 # Cases that also run at 10M rows with --large (the others hold whole frames in pandas).
 LARGE = {"floor", "dlt_arrow", "prefect_empty", "sitrep_load", "stage_canonical"}
 LARGE |= {"stage_validate_file", "stage_load"}
@@ -77,22 +78,25 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> d
     return result
 
 
-def run_case(name: str, csv_path: Path, work: Path, rows: int) -> dict[str, Any]:
+def run_case(name: str, csv_path: Path, work: Path, rows: int, **env: str) -> dict[str, Any]:
     """One registered case in a fresh Python process with a fresh Prefect home."""
     case_dir = work / name
     case_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, str(REPO / "bench" / "run.py"), "--case", name]
     cmd += ["--csv", str(csv_path), "--work", str(work), "--rows", str(rows)]
-    return measure(cmd, child_env(case_dir), case_dir, TIMEOUT)
+    return measure(cmd, child_env(case_dir, **env), case_dir, TIMEOUT)
 
 
-def run_command(name: str, args: list[str], work: Path, home: str = "home") -> dict[str, Any]:
+def run_command(
+    name: str, args: list[str], work: Path, home: str = "home", **env: str
+) -> dict[str, Any]:
     """A `sitrep` command with its own SITREP_HOME (the CLI puts PREFECT_HOME inside it)."""
     case_dir = work / name
     case_dir.mkdir(parents=True, exist_ok=True)
-    env = child_env(case_dir, SITREP_HOME=str(work / home))
-    del env["PREFECT_HOME"]
-    return measure([str(BIN / "sitrep"), *args], env, case_dir, TIMEOUT)
+    full_env = child_env(case_dir, SITREP_HOME=str(work / home), **env)
+    del full_env["PREFECT_HOME"]
+    timeout = LOAD_TIMEOUT if args[0] == "load" else TIMEOUT
+    return measure([str(BIN / "sitrep"), *args], full_env, case_dir, timeout)
 
 
 def warm_prefect(csv_path: Path, work: Path) -> dict[str, Any]:
@@ -114,11 +118,43 @@ def sitrep_commands(csv_path: Path, tiny: Path, work: Path) -> dict[str, dict[st
     return out
 
 
+def against_server(csv_path: Path, work: Path) -> dict[str, dict[str, Any]]:
+    """Scheduled use: an empty flow and `sitrep run` twice against a long-lived Prefect server."""
+    from flows.server import ServerStartError, free_port, local_server
+
+    config = str(REPO / "sitrep.toml")
+    try:
+        with local_server(work / "server-home", free_port()) as api:
+            return {
+                "prefect_empty_server": run_case(
+                    "prefect_empty", csv_path, work / "server", 0, PREFECT_API_URL=api
+                ),
+                "sitrep_run_first_server": run_command(
+                    "run_first_server", ["run", "-c", config], work, "srv", PREFECT_API_URL=api
+                ),
+                "sitrep_run_noop_server": run_command(
+                    "run_noop_server", ["run", "-c", config], work, "srv", PREFECT_API_URL=api
+                ),
+            }
+    except ServerStartError as exc:
+        return {
+            "prefect_server": {
+                "wall": 0,
+                "cpu": 0,
+                "peak_rss_mb": 0,
+                "exit_code": 1,
+                "error": str(exc),
+            }
+        }
+
+
 def generate(rows: int, path: Path) -> Path:
     """A DTM CSV from bench/generate.py in its own process (this one stays small: a child's
     peak RSS starts from its parent's, as the high-water mark survives fork and exec)."""
     script = str(REPO / "bench" / "generate.py")
-    subprocess.run([sys.executable, script, "dtm", str(rows), str(path)], check=True)
+    subprocess.run(
+        [sys.executable, script, "dtm", str(rows), str(path)], check=True, stdout=subprocess.DEVNULL
+    )
     return path
 
 
@@ -135,6 +171,8 @@ def run_all(rows: int, large: bool, work: Path) -> dict[str, dict[str, Any]]:
     results["prefect_empty_warm"] = warm_prefect(csv_path, work)
     print("  sitrep commands ...", file=sys.stderr, flush=True)
     results.update(sitrep_commands(csv_path, tiny, work))
+    print("  against a running prefect server ...", file=sys.stderr, flush=True)
+    results.update(against_server(csv_path, work))
     return results
 
 
