@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Install with compiled bytecode: where PYTHONDONTWRITEBYTECODE is set no .pyc is ever
+# written, and every command recompiles what it imports (`sitrep --help` 2-5 s instead of 0.7 s).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test lint fmt typecheck pytest test-reliability bench ui clean help
 
