@@ -14,7 +14,8 @@ import pandas as pd
 
 from transforms import extra
 from transforms.extra import join_key
-from transforms.figures import figure_problem, to_number
+from transforms.figures import figure_problem, is_blank, to_number
+from transforms.hxl import parse_dates
 from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
@@ -90,17 +91,19 @@ def _text(raw: pd.DataFrame, name: str) -> pd.Series:
 
 def from_frame(raw: pd.DataFrame, origin: Origin, first_row: int) -> Parsed:
     """Canonical rows from HAPI idps records; rows with a HAPI `error` or bad values rejected."""
-    start = _dates(raw["reference_period_start"])
-    end = _dates(raw["reference_period_end"])
+    start = parse_dates(raw["reference_period_start"])
+    end = parse_dates(raw["reference_period_end"])
     level = pd.to_numeric(raw["admin_level"], errors="coerce")
-    bad_figure = figure_problem(raw["population"])
+    bad_figure = figure_problem(raw["population"]).mask(
+        is_blank(raw["population"]), "missing figure"
+    )
     error = _text(raw, "error")
     name = origin.name
 
     def check(mask: pd.Series, field: str, what: str) -> pd.Series:
         return problem(mask, name, raw[field], field, what, first_row)
 
-    figure_checks = ("not a number", "negative figure", "not a whole number")
+    figure_checks = ("not a number", "negative figure", "not a whole number", "missing figure")
     problems = first_problem(
         problem(error.notna(), name, error, "error", "HAPI error", first_row),
         check(_text(raw, "location_code").isna(), "location_code", "missing country code"),
@@ -114,11 +117,6 @@ def from_frame(raw: pd.DataFrame, origin: Origin, first_row: int) -> Parsed:
     out["source_record_id"] = ids[keep]
     out = add_lineage(out.reset_index(drop=True), origin)
     return Parsed(tables={"displacement": out}, rejects={"displacement": rejects})
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.slice(0, 10)
-    return pd.to_datetime(text, errors="coerce", format="%Y-%m-%d").dt.date
 
 
 def natural_key(raw: pd.DataFrame) -> pd.Series:

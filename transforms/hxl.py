@@ -126,19 +126,21 @@ def periods(table: HxlTable, name: str) -> pd.DataFrame:
     raw = table.frame[column]
     if rank == 5:
         year = raw.str.extract(r"^\s*(\d{4})")[0]
-        start = pd.to_datetime(year + "-01-01", errors="coerce").dt.date
-        end = pd.to_datetime(year + "-12-31", errors="coerce").dt.date
+        start, end = parse_dates(year + "-01-01"), parse_dates(year + "-12-31")
     else:
         start = end = parse_dates(raw)
     return pd.DataFrame({"period_start": start, "period_end": end, "date_given": raw})
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
-    """Dates from ISO text (`2023-03-31`, `2023-03-31T00:00:00`) or `dd/mm/yyyy`."""
+    """Dates from ISO text (`2023-03-31`, `2023-03-31T00:00:00`) or `dd/mm/yyyy`.
+
+    Years outside 1900-2100 (`0000-01-01` placeholders) are no date.
+    """
     text = values.astype("string").str.strip().str.slice(0, 19)
     iso = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    dmy = pd.to_datetime(text, errors="coerce", format="%d/%m/%Y")
-    return iso.fillna(dmy).dt.date
+    when = iso.fillna(pd.to_datetime(text, errors="coerce", format="%d/%m/%Y"))
+    return when.where(when.dt.year.between(1900, 2100)).dt.date
 
 
 def rounds(table: HxlTable) -> pd.Series:

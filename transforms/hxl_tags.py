@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import ftfy
 import pandas as pd
 
 from transforms.parsed import InputError
+
+# A lead byte of UTF-8 read as Latin-1/cp1252 followed by a continuation byte read the same way.
+MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 
 
 @dataclass(frozen=True)
@@ -98,13 +105,21 @@ def read_csv(raw: bytes, name: str) -> HxlTable:
 
 
 def decode(raw: bytes, name: str) -> str:
-    """Text of a CSV file: UTF-8 (BOM dropped), else Latin-1; binary content is an InputError."""
+    """Text of a CSV file: UTF-8 (BOM dropped), else Windows-1252, else Latin-1; mojibake
+    (UTF-8 once read as Latin-1 upstream, `rÃ©gion`) repaired; binary content is an InputError."""
     if raw[:4] == b"PK\x03\x04" or b"\x00" in raw[:1024]:
         raise InputError(f"{name}: binary file (xlsx or other), not a CSV")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return repair_mojibake(raw.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    return repair_mojibake(raw.decode("latin-1"))
+
+
+def repair_mojibake(text: str) -> str:
+    """Text with UTF-8-read-as-Latin-1 sequences put right; other text unchanged."""
+    return ftfy.fix_encoding(text) if MOJIBAKE.search(text) else text
 
 
 def _filled(value: object) -> bool:

@@ -104,13 +104,11 @@ CASES = [
         "dtm-hdx-cp1252.csv",
         "dtm",
         Rows(3, contains=("Lac – Bol’s région",)),
-        known_bug="transforms/hxl_tags.decode reads cp1252 as Latin-1: – and ’ become C1 controls",
     ),
     Case(
         "dtm-hdx-mojibake.csv",
         "dtm",
         Rows(3, contains=("Lac région",)),
-        known_bug="transforms/hxl_tags.decode does not repair mojibake (rÃ©gion stays)",
     ),
     Case("dtm-unexpected-sheet.xlsx", "dtm", Error("no sheet")),
     Case(

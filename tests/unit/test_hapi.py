@@ -121,3 +121,14 @@ def test_not_hapi_inputs() -> None:
     with pytest.raises(SchemaDriftError, match="'population'"):
         parse(b"location_code,admin_level\nHTI,0\n", "x.csv")
     assert parse(b'{"data": []}', "x.json").rows_in("displacement") == 0
+
+
+def test_a_missing_population_or_placeholder_date_is_rejected_not_a_crash() -> None:
+    body = json.loads(JSON.read_text())
+    body["data"][0]["population"] = None
+    body["data"][1]["reference_period_end"] = "0000-01-01"
+    parsed = parse(json.dumps(body).encode(), "p.json")
+    assert [r.reason for r in parsed.rejects["displacement"]] == [
+        "p.json row 1 field population: missing figure (null)",
+        "p.json row 2 field reference_period_end: not a date (0000-01-01)",
+    ]

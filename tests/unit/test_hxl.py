@@ -185,3 +185,23 @@ def test_dd_mm_yyyy_dates_and_an_empty_file() -> None:
         "2024-03-31",
     )
     assert parse(as_csv(cells[:2])).rows_in("displacement") == 0
+
+
+def test_windows_1252_and_mojibake_text_is_read_right() -> None:
+    cells = [["c", "n", "d", "a"], ["#country+code", "#affected+idps", "#date", "#adm1+name"]]
+    cp1252 = as_csv([*cells, ["TCD", "5", "2024-01-01", "Lac – Bol’s région"]])
+    out = rows(cp1252.decode().encode("cp1252"))
+    assert out["admin1_name"].iloc[0] == "Lac – Bol’s région"
+    twice = "Lac région".encode().decode("latin-1")  # UTF-8 once read as Latin-1 upstream
+    assert rows(as_csv([*cells, ["TCD", "5", "2024-01-01", twice]]))["admin1_name"].iloc[0] == (
+        "Lac région"
+    )
+
+
+def test_placeholder_years_are_no_date() -> None:
+    cells = [["c", "n", "y"], ["#country+code", "#affected+idps", "#date+year"]]
+    parsed = parse(as_csv([*cells, ["TCD", "5", "0000-00-00"], ["TCD", "6", "2015"]]))
+    assert [r.reason for r in parsed.rejects["displacement"]] == [
+        "f.csv row 3 field date: not a date (0000-00-00)"
+    ]
+    assert len(parsed.tables["displacement"]) == 1
