@@ -14,10 +14,10 @@ from flows.pipeline import pipeline
 from flows.settings import SourceConfig
 
 
-def one_bad_code(fixtures: Path, folder: Path) -> Path:
+def one_figure_too_big(fixtures: Path, folder: Path) -> Path:
     folder.mkdir()
     payload = json.loads((fixtures / "displacement-admin0-tcd-slice.json").read_text())
-    payload["result"][0]["admin0Pcode"] = "Chad"  # fails the ISO3 expectation: quarantined
+    payload["result"][0]["numPresentIdpInd"] = 200_000_000  # over the expectation's maximum
     path = folder / "tcd.json"
     path.write_text(json.dumps(payload))
     return path
@@ -31,7 +31,7 @@ def test_a_run_writes_the_lake_at_the_url_and_loads_from_it(
     monkeypatch.setenv("SITREP_LAKE_URL", f"{root}/lake")
     monkeypatch.setenv("SITREP_QUARANTINE_URL", f"{root}/quarantine")
     source = SourceConfig(
-        name="chad", kind="dtm", location=[str(one_bad_code(fixtures, tmp_path / "in"))]
+        name="chad", kind="dtm", location=[str(one_figure_too_big(fixtures, tmp_path / "in"))]
     )
     assert pipeline([source], str(home), return_state=True).is_completed()
     fs, _ = fsspec.core.url_to_fs(root)
@@ -42,4 +42,4 @@ def test_a_run_writes_the_lake_at_the_url_and_loads_from_it(
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM displacement").fetchone() == (5,)
         reason = con.execute("SELECT reason FROM quarantine").fetchone()[0]
-    assert reason.startswith("iso3 match_regex")
+    assert reason.startswith("figure be_between")

@@ -71,11 +71,11 @@ def write_config(path: Path, sources: dict[str, tuple[str, Path]]) -> Path:
     return path
 
 
-def one_bad_code(fixtures: Path, folder: Path) -> Path:
-    """The Chad admin 0 slice with one country code that fails the ISO3 expectation."""
+def one_figure_too_big(fixtures: Path, folder: Path) -> Path:
+    """The Chad admin 0 slice with one figure above the expectation's maximum (150 million)."""
     folder.mkdir()
     payload = json.loads((fixtures / "displacement-admin0-tcd-slice.json").read_text())
-    payload["result"][0]["admin0Pcode"] = "Chad"
+    payload["result"][0]["numPresentIdpInd"] = 200_000_000
     (folder / "tcd.json").write_text(json.dumps(payload))
     return folder
 
@@ -122,7 +122,7 @@ def test_a_run_shows_named_tagged_runs_and_its_artifacts(
         tmp_path / "sitrep.toml",
         {
             "articles": ("article-files", samples / "articles"),
-            "chad": ("dtm", one_bad_code(fixtures, tmp_path / "dtm")),
+            "chad": ("dtm", one_figure_too_big(fixtures, tmp_path / "dtm")),
         },
     )
     home = tmp_path / "home"
@@ -166,7 +166,7 @@ def assert_artifacts(shown: dict[str, Artifact], home: Path) -> None:
     assert (chad["in"], chad["loaded"], chad["quarantined"]) == (6, 5, 1)
     failed = json.loads(shown["sitrep-failed-expectations"].data)
     assert [(f["source"], f["expectation"], f["unexpected_count"]) for f in failed] == [
-        ("chad", "expect_column_values_to_match_regex", 1)
+        ("chad", "expect_column_values_to_be_between", 1)
     ]
     assert shown["sitrep-report"].data.startswith("# Displacement situation report")
     html = (home / "reports" / "index.html").resolve()
@@ -174,7 +174,7 @@ def assert_artifacts(shown: dict[str, Artifact], home: Path) -> None:
     docs = home / "gx_docs"
     assert docs.resolve().joinpath("index.html").as_uri() in shown["sitrep-data-docs"].data
     pages = list((docs / "validations" / "displacement").rglob("*.html"))
-    assert pages and "CHAD" in pages[0].read_text()
+    assert pages and "200000000" in pages[0].read_text()
 
 
 def test_serve_runs_a_deployment_on_its_schedule_and_stops_cleanly(
