@@ -89,20 +89,20 @@ def test_expectation_failures_go_to_quarantine_with_the_reason(
     prefect_api, home, tmp_path, fixtures
 ) -> None:
     payload = json.loads((fixtures / "displacement-admin0-tcd-slice.json").read_text())
-    payload["result"][0]["admin0Pcode"] = "Chad"  # fails the ISO3 pattern expectation
-    bad = tmp_path / "one-bad-code.json"
+    payload["result"][0]["numPresentIdpInd"] = 150_000_001  # over the suite's maximum
+    bad = tmp_path / "one-huge-figure.json"
     bad.write_text(json.dumps(payload))
     result = CliRunner().invoke(app, ["load", "dtm", str(bad)])
     assert result.exit_code == 0, result.output
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM displacement").fetchone()[0] == 5
         reason, record = con.execute("SELECT reason, record FROM quarantine").fetchone()
-        assert reason.startswith("iso3 match_regex") and "CHAD" in reason
-        assert json.loads(record)["iso3"] == "CHAD"
+        assert reason.startswith("figure be_between") and "150000001" in reason
+        assert json.loads(record)["figure"] == 150_000_001
         failed = con.execute(
             "SELECT expectation, unexpected_count FROM validation_results WHERE NOT success"
         ).fetchall()
-        assert failed == [("expect_column_values_to_match_regex", 1)]
+        assert failed == [("expect_column_values_to_be_between", 1)]
 
 
 def test_too_many_rejects_fail_the_run(prefect_api, home, tmp_path, fixtures) -> None:
