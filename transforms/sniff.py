@@ -21,4 +21,9 @@ def content_kind(raw: bytes, name: str) -> Literal["json", "xlsx", "csv"]:
     head = raw[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] in (b"{", b"["):
         return "json"
+    if head[:1] == b"<":
+        raise InputError(
+            f"{name}: not valid JSON, CSV or xlsx (an HTML or XML page: "
+            "the service probably sent an error page)"
+        )
     return "csv"
