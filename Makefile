@@ -17,6 +17,7 @@ export UV_COMPILE_BYTECODE := 1
 help:
 	@echo "make run    - install (first time) and run the pipeline on data/samples"
 	@echo "make test   - ruff, mypy and pytest"
+	@echo "make test-reliability - crash, fault and bomb loops, two runs at once (under 15 min)"
 	@echo "make bench  - benchmarks, results in bench/results/ (BENCH_ARGS=--large for 10M rows)"
 	@echo "make ui     - a Prefect server on 127.0.0.1:4200 and the scheduled deployments"
 
@@ -43,7 +44,7 @@ typecheck: $(BIN)/sitrep
 	$(BIN)/mypy
 
 pytest: $(BIN)/sitrep
-	$(BIN)/pytest -m "not reliability"
+	$(BIN)/pytest -m "not reliability" -n 2 --dist loadfile --durations=15
 
 test: lint typecheck pytest
 
