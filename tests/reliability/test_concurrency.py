@@ -133,6 +133,8 @@ def sitrep_run(home: Path, config: Path, api_url: str | None) -> subprocess.Pope
     env.update(SITREP_HOME=str(home), PREFECT_HOME=str(home / "prefect"))
     if api_url:
         env["PREFECT_API_URL"] = api_url
+    else:  # two temporary APIs starting together on 2 busy cores can pass the 120 s default
+        env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "400"
     return subprocess.Popen(
         [str(Path(sys.executable).with_name("sitrep")), "run", "--config", str(config)],
         env=env,

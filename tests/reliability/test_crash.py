@@ -112,7 +112,7 @@ def test_crash_into_a_new_warehouse_leaves_it_usable(scenario: Scenario) -> None
 def test_kill_after_random_delays(scenario: Scenario) -> None:
     rng = random.Random(20250301)
     outcomes = {"before": 0, "after": 0, "finished": 0}
-    for attempt in range(25):
+    for attempt in range(15):
         db = scenario.fresh_copy(f"random{attempt}")
         proc = subprocess.Popen(
             [sys.executable, str(CRASH_LOAD), str(db), str(scenario.spec_b)],

@@ -181,7 +181,7 @@ def test_normaliser_on_mutated_records(shape: Shape, data: st.DataObject) -> Non
 
 @pytest.mark.reliability
 @pytest.mark.parametrize("shape", cases())
-@settings(PROFILE, max_examples=300, derandomize=False, phases=list(Phase))
+@settings(PROFILE, max_examples=150, derandomize=False, phases=list(Phase))
 @given(data=st.data())
 def test_normaliser_on_many_mutated_records(shape: Shape, data: st.DataObject) -> None:
     raw, n = data.draw(mutated(shape))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -178,26 +179,33 @@ location = "{base_url}/external-api/idus/last-180-days/"
     return config
 
 
-def sitrep_run(config: Path, home: Path, api_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SITREP_")}
-    env.update(
-        SITREP_HOME=str(home),
-        PREFECT_API_URL=api_url,
-        SITREP_DTM_SUBSCRIPTION_KEY=DTM_SECRET,
-        SITREP_IDMC_CLIENT_ID=IDMC_SECRET,
-        SITREP_HTTP_RETRIES="1",
-        SITREP_HTTP_BACKOFF="0.01",
-        SITREP_HTTP_TIMEOUT="2",
-    )
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("sitrep")), "run", "--config", str(config)],
-        env=env,
-        cwd=config.parent,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+@dataclass
+class Run:
+    """What one `sitrep run` did: its exit code and everything it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def sitrep_run(config: Path, home: Path, monkeypatch: pytest.MonkeyPatch, capfd) -> Run:
+    """`sitrep run --config F` in this process (real Prefect API), with the secrets set."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    for key, value in {
+        "SITREP_HOME": str(home),
+        "SITREP_DTM_SUBSCRIPTION_KEY": DTM_SECRET,
+        "SITREP_IDMC_CLIENT_ID": IDMC_SECRET,
+        "SITREP_HTTP_RETRIES": "1",
+        "SITREP_HTTP_BACKOFF": "0.01",
+        "SITREP_HTTP_TIMEOUT": "2",
+    }.items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(app, ["run", "--config", str(config)])
+    out, err = capfd.readouterr()
+    return Run(result.exit_code, result.stdout + out, result.stderr + err)
 
 
 def idu_state(db: Path) -> tuple[object, ...]:
@@ -223,10 +231,8 @@ SECOND_REPLY = {
     "fault", ["html-200", pytest.param("http-503", marks=pytest.mark.reliability)]
 )
 def test_live_failure_keeps_data_and_mark_and_no_secret_is_written(
-    prefect_api, tmp_path: Path, fault: str
+    prefect_api, tmp_path: Path, fault: str, monkeypatch: pytest.MonkeyPatch, capfd
 ) -> None:
-    from prefect.settings import PREFECT_API_URL
-
     dtm_body = (SAMPLES / "dtm" / "displacement-admin0-tcd.json").read_bytes()
     idu_body = (SAMPLES / "idmc-idu" / "idu_api_IND.json").read_bytes()
     reply, message = SECOND_REPLY[fault]
@@ -237,10 +243,10 @@ def test_live_failure_keeps_data_and_mark_and_no_secret_is_written(
     home = tmp_path / "home"
     with replay_server(routes) as srv:
         config = live_config(tmp_path, srv.base_url)
-        first = sitrep_run(config, home, str(PREFECT_API_URL.value()))
+        first = sitrep_run(config, home, monkeypatch, capfd)
         assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
         before = idu_state(home / "warehouse.duckdb")
-        second = sitrep_run(config, home, str(PREFECT_API_URL.value()))
+        second = sitrep_run(config, home, monkeypatch, capfd)
     assert second.returncode == 1
     assert "idu-live" in second.stderr and message in second.stderr, second.stderr[-3000:]
     assert idu_state(home / "warehouse.duckdb") == before  # rows and high-water mark kept
