@@ -44,7 +44,7 @@ typecheck: $(BIN)/sitrep
 	$(BIN)/mypy
 
 pytest: $(BIN)/sitrep
-	$(BIN)/pytest -m "not reliability"
+	$(BIN)/pytest -m "not reliability" -n 2 --dist loadfile --durations=15
 
 test: lint typecheck pytest
 
