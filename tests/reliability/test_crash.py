@@ -29,6 +29,7 @@ class Scenario:
     before: dict[str, tuple[int, int]]
     after: dict[str, tuple[int, int]]
     converged: dict[str, tuple[int, int]]
+    seconds: float  # how long an uninterrupted load process takes here
 
     def fresh_copy(self, name: str) -> Path:
         db = self.folder / f"{name}.duckdb"
@@ -47,7 +48,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     rerun_b = write_spec(folder, raw_b, "run-b2", "b2")
     after_db = folder / "after.duckdb"
     shutil.copyfile(before_db, after_db)
+    started = time.monotonic()
     assert run_load(after_db, spec_b) == 0
+    seconds = time.monotonic() - started
     converged_db = folder / "converged.duckdb"
     shutil.copyfile(before_db, converged_db)
     assert run_load(converged_db, rerun_b) == 0
@@ -62,6 +65,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         before,
         after,
         fingerprint(converged_db, data_only=True),
+        seconds,
     )
 
 
@@ -119,7 +123,7 @@ def test_kill_after_random_delays(scenario: Scenario) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(1.0, 3.5))
+        time.sleep(rng.uniform(0.4, 1.05) * scenario.seconds)  # mostly while it loads
         proc.send_signal(signal.SIGKILL)
         if proc.wait() == 0:
             outcomes["finished"] += 1
