@@ -78,18 +78,15 @@ def sentence_facts(sent: Sentence, places: ArticlePlaces, published: date | None
     if not found:
         return []
     terms = term_mentions(sent.text)
-    out = []
-    for fig in found:
-        reading = read(sent.text, fig, terms)
-        if reading is None or fig.value < 1:
-            continue
-        where = locate(sent, fig, places)
-        out.append(make_fact(sent, fig, reading, where, published))
-    return out
+    readings = [(fig, r) for fig in found if fig.value >= 1 and (r := read(sent.text, fig, terms))]
+    if not readings:
+        return []
+    when = event_date(sent.text, published)  # one date per sentence, read only when it has facts
+    return [make_fact(sent, fig, r, locate(sent, fig, places), when) for fig, r in readings]
 
 
 def make_fact(
-    sent: Sentence, fig: Figure, reading: Reading, where: Located | None, published: date | None
+    sent: Sentence, fig: Figure, reading: Reading, where: Located | None, when: date | None
 ) -> Fact:
     """The fact row for a figure read in a sentence."""
     unit = where.unit if where else None
@@ -102,7 +99,7 @@ def make_fact(
         unit=reading.unit,
         term=reading.term,
         qualifier=fig.qualifier,
-        event_date=event_date(sent.text, published),
+        event_date=when,
         sentence=sent.text.strip(),
         confidence=confidence(fig, reading, where),
         position=sent.start + fig.num_start,
