@@ -15,16 +15,7 @@ import pandas as pd
 
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, Reject, first_problem, problem, split_rejects
-from transforms.readers import (
-    column,
-    extra_json,
-    json_body,
-    looks_like_json,
-    read_csv,
-    whole_numbers,
-    year_end,
-    year_start,
-)
+from transforms.readers import by_content, column, extra_json, whole_numbers, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 
 log = logging.getLogger(__name__)
@@ -104,20 +95,23 @@ LAYOUTS = (
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
     """A GIDD API page (conflicts or disasters) or a GIDD CSV into `displacement` rows."""
-    if looks_like_json(raw):
-        frame, first_row, release = api_page(raw, origin.name)
-    else:
-        (frame, first_row), release = read_csv(raw, origin.name), None
-    frame = frame.rename(columns=ALIASES)
+    frame, first_row, release = read_rows(raw, origin.name)
     layout = detect(frame.columns, origin.name)
     if layout is None:
         return Parsed(tables={"displacement": empty("displacement")})
     return from_frame(frame, layout, origin, first_row, release)
 
 
-def api_page(raw: bytes, name: str) -> tuple[pd.DataFrame, int, str | None]:
+def read_rows(raw: bytes, name: str) -> tuple[pd.DataFrame, int, str | None]:
+    """The source rows of an API page or CSV, the file row of the first, and the release date."""
+    frame, first_row, release = by_content(
+        raw, name, lambda body: api_page(body, name), lambda rows, first: (rows, first, None)
+    )
+    return frame.rename(columns=ALIASES), first_row, release
+
+
+def api_page(body: object, name: str) -> tuple[pd.DataFrame, int, str | None]:
     """The results of a GIDD API page, its first row number (1) and its `last_updated`."""
-    body = json_body(raw, name)
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         raise InputError(f"{name}: not an IDMC GIDD API page (no 'results' list)")
     frame = pd.DataFrame.from_records(body["results"])
@@ -181,7 +175,7 @@ def from_frame(
 
 def unknown_figures(raw: bytes, origin: Origin) -> int:
     """How many figure cells of a file are null (unknown totals), for reports and tests."""
-    frame = api_page(raw, origin.name)[0] if looks_like_json(raw) else read_csv(raw, origin.name)[0]
+    frame = read_rows(raw, origin.name)[0]
     layout = detect(frame.columns, origin.name)
     if layout is None:
         return 0

@@ -10,14 +10,7 @@ import pandas as pd
 
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import (
-    column,
-    extra_json,
-    json_body,
-    looks_like_json,
-    read_csv,
-    whole_numbers,
-)
+from transforms.readers import by_content, column, extra_json, whole_numbers
 from transforms.schema import empty, require_columns
 from transforms.source_terms import mapped
 
@@ -51,21 +44,21 @@ EASTERNMOST = pd.Timedelta(hours=14)
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
     """An IDU API response (JSON list) or an HDX IDU CSV into `displacement` rows."""
-    if looks_like_json(raw):
-        frame, first_row = api_frame(raw, origin.name), 1
-        where = f"{origin.name} (IDMC IDU API)"
-    else:
-        frame, first_row = read_csv(raw, origin.name)
-        where = f"{origin.name} (IDMC IDU CSV)"
+    name = origin.name
+    frame, first_row, where = by_content(
+        raw,
+        name,
+        lambda body: (api_frame(body, name), 1, f"{name} (IDMC IDU API)"),
+        lambda rows, first: (rows, first, f"{name} (IDMC IDU CSV)"),
+    )
     if frame.empty and len(frame.columns) == 0:
         return Parsed(tables={"displacement": empty("displacement")})
     require_columns(where, frame.columns, REQUIRED)
     return from_frame(frame, origin, first_row)
 
 
-def api_frame(raw: bytes, name: str) -> pd.DataFrame:
+def api_frame(body: object, name: str) -> pd.DataFrame:
     """The records of an IDU API body (a JSON list of objects) as a frame."""
-    body = json_body(raw, name)
     if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
         raise InputError(f"{name}: not an IDMC IDU API response (expected a JSON list of records)")
     return pd.DataFrame.from_records(body)

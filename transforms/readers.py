@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -12,6 +13,20 @@ from transforms.parsed import InputError
 
 # Cell values that mean "no value" in the statistics files (UNHCR writes NA).
 NULLS = ["", "NA", "N/A", "null", "-"]
+T = TypeVar("T")
+
+
+def by_content(
+    raw: bytes,
+    name: str,
+    json_doc: Callable[[Any], T],
+    csv_rows: Callable[[pd.DataFrame, int], T],
+) -> T:
+    """`json_doc(body)` for a JSON file, else `csv_rows(frame, first file row)` for a CSV:
+    sources serve both formats, so the content decides, not the file name."""
+    if looks_like_json(raw):
+        return json_doc(json_body(raw, name))
+    return csv_rows(*read_csv(raw, name))
 
 
 def json_body(raw: bytes, name: str) -> Any:

@@ -17,16 +17,7 @@ import pandas as pd
 from transforms import unhcr_odp, unhcr_prmn
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import (
-    column,
-    extra_json,
-    json_body,
-    looks_like_json,
-    read_csv,
-    whole_numbers,
-    year_end,
-    year_start,
-)
+from transforms.readers import by_content, column, extra_json, whole_numbers, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 from transforms.source_terms import terms
 
@@ -62,14 +53,25 @@ def parse(raw: bytes, origin: Origin) -> Parsed:
     """Any UNHCR file or API response sitrep reads, by its content."""
     if unhcr_prmn.is_workbook(raw):
         return unhcr_prmn.parse(raw, origin)
-    if looks_like_json(raw):
-        body = json_body(raw, origin.name)
-        if isinstance(body, dict) and isinstance(body.get("items"), list):
-            return from_frame(pd.DataFrame.from_records(body["items"]), POPULATION, origin, 1)
-        if isinstance(body, dict) and isinstance(body.get("data"), list):
-            return unhcr_odp.parse_api(body["data"], origin)
-        raise InputError(f"{origin.name}: not a UNHCR API response (no 'items' or 'data' list)")
-    frame, first_row = read_csv(raw, origin.name)
+    return by_content(
+        raw,
+        origin.name,
+        lambda body: from_api(body, origin),
+        lambda frame, first_row: from_csv(frame, origin, first_row),
+    )
+
+
+def from_api(body: object, origin: Origin) -> Parsed:
+    """A population statistics API page (`items`) or an ODP portal response (`data`)."""
+    if isinstance(body, dict) and isinstance(body.get("items"), list):
+        return from_frame(pd.DataFrame.from_records(body["items"]), POPULATION, origin, 1)
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        return unhcr_odp.parse_api(body["data"], origin)
+    raise InputError(f"{origin.name}: not a UNHCR API response (no 'items' or 'data' list)")
+
+
+def from_csv(frame: pd.DataFrame, origin: Origin, first_row: int) -> Parsed:
+    """An ODP situations CSV, a population statistics CSV or a legacy HDX CSV."""
     if unhcr_odp.is_situations_csv(frame.columns):
         return unhcr_odp.parse_situations(frame, origin, first_row)
     return from_frame(frame, wide_layout(frame.columns, origin.name), origin, first_row)
