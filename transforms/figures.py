@@ -6,6 +6,8 @@ import pandas as pd
 
 # Cell values that mean "no figure here" rather than a bad figure.
 BLANK = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "not available"})
+# From 2**53 on, a float (and so a JSON number) no longer holds every whole number exactly.
+MAX_FIGURE = 2**53
 
 
 def is_blank(values: pd.Series) -> pd.Series:
@@ -29,4 +31,11 @@ def figure_problem(values: pd.Series) -> pd.Series:
     reason = reason.mask(~blank & number.isna(), "not a number")
     reason = reason.mask(number.notna() & (number < 0), "negative figure")
     whole = number.notna() & (number % 1 != 0)
-    return reason.mask(whole.fillna(False).astype(bool), "not a whole number")
+    reason = reason.mask(whole.fillna(False).astype(bool), "not a whole number")
+    return reason.mask(number.notna() & (number.abs() >= MAX_FIGURE), "too large")
+
+
+def whole_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole, non-negative figures (missing where blank or bad) and a mask of the bad cells."""
+    bad = figure_problem(values).notna()
+    return to_number(values).where(~bad).astype("Int64"), bad

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, Reject, first_problem, problem, split_rejects
-from transforms.readers import by_content, column, extra_json, whole_numbers, year_end, year_start
+from transforms.readers import by_content, column, extra_json, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 
 log = logging.getLogger(__name__)

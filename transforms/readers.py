@@ -11,8 +11,6 @@ import pandas as pd
 from transforms import hxl_tags
 from transforms.parsed import InputError
 
-# Cell values that mean "no value" in the statistics files (UNHCR writes NA).
-NULLS = ["", "NA", "N/A", "null", "-"]
 T = TypeVar("T")
 
 
@@ -61,18 +59,6 @@ def extra_json(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
         index=frame.index,
         dtype="object",
     )
-
-
-def whole_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers from text or JSON values (`4e+05`, "148138", 12.0) and a mask of bad ones.
-
-    Missing stays missing (not bad); a value that is not a whole, non-negative number is bad.
-    """
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
-    text = text.mask(text.isin(NULLS))
-    number = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & (number.isna() | (number % 1 != 0) | (number < 0))
-    return number.where(~bad).astype("Int64"), bad.fillna(False).astype(bool)
 
 
 def year_start(year: pd.Series) -> pd.Series:

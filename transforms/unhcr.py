@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from transforms import unhcr_odp, unhcr_prmn
+from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import by_content, column, extra_json, whole_numbers, year_end, year_start
+from transforms.readers import by_content, column, extra_json, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 from transforms.source_terms import terms
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import Parsed, first_problem, problem, split_rejects
 from transforms.places import country_iso3
-from transforms.readers import column, extra_json, whole_numbers
+from transforms.readers import column, extra_json
 from transforms.schema import empty
 from transforms.source_terms import mapped
 

@@ -13,9 +13,10 @@ import zipfile
 
 import pandas as pd
 
+from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import extra_json, whole_numbers
+from transforms.readers import extra_json
 from transforms.schema import empty, require_columns
 from transforms.source_terms import mapped
 
