@@ -8,13 +8,15 @@ workbooks (see `transforms.dtm_workbook`).
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 import pandas as pd
 
 from transforms import dtm_workbook, extra, gazetteer, places
+from transforms.distinct import per_distinct, series_per_distinct
 from transforms.extra import join_key
-from transforms.hxl_tags import read_csv
+from transforms.hxl_tags import HxlTable, read_csv, read_csv_batches
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
 from transforms.schema import require_columns
@@ -53,6 +55,17 @@ def parse(raw: bytes, origin: Origin) -> Parsed:
     return parse_api(raw, origin)
 
 
+def parse_batches(source: BinaryIO, origin: Origin) -> Iterator[Parsed]:
+    """Like `parse`, from an open file; an HDX CSV comes in batches of rows (bounded memory)."""
+    head = source.read(4096)
+    source.seek(0)
+    if content_kind(head, origin.name) != "csv":
+        yield parse(source.read(), origin)
+        return
+    for table in read_csv_batches(source, origin.name):
+        yield hdx_rows(table, origin)
+
+
 def parse_api(raw: bytes, origin: Origin) -> Parsed:
     """A DTM API v3 JSON body into canonical `displacement` rows (IDP stock, people)."""
     records = api_records(raw, origin.name)
@@ -66,12 +79,16 @@ def parse_api(raw: bytes, origin: Origin) -> Parsed:
 
 def parse_hdx_csv(raw: bytes, origin: Origin) -> Parsed:
     """The HDX global DTM CSV: API fields, one `adminLevel` per row, an optional HXL row."""
-    table = read_csv(raw, origin.name)
+    return hdx_rows(read_csv(raw, origin.name), origin)
+
+
+def hdx_rows(table: HxlTable, origin: Origin) -> Parsed:
+    """Rows of the HDX global DTM CSV (all of it, or one batch) into `displacement` rows."""
     frame = table.frame
     require_columns(f"{origin.name} (DTM HDX CSV)", frame.columns, [*REQUIRED, "adminLevel"])
     if frame.empty:
         return Parsed(tables={"displacement": pd.DataFrame()})
-    level = pd.to_numeric(frame["adminLevel"], errors="coerce")
+    level = series_per_distinct(lambda v: pd.to_numeric(v, errors="coerce"), frame["adminLevel"])
     bad = level.isna() | ~level.isin([0, 1, 2])
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0]) + table.first_row
@@ -126,11 +143,16 @@ def code_problems(raw: pd.DataFrame, level: pd.Series, check: Any) -> list[pd.Se
     for n in (1, 2):
         field = f"admin{n}Pcode"
         if field in raw.columns:
-            fits = pcode_fits(_column(raw, field), iso3, n)
+            keys = pd.DataFrame({"pcode": _column(raw, field), "iso3": iso3, "level": n})
+            fits = per_distinct(_pcodes_fit, keys)
             found.append(
                 check((level >= n) & ~fits, field, f"not an admin {n} p-code of its country")
             )
     return found
+
+
+def _pcodes_fit(keys: pd.DataFrame) -> pd.Series:
+    return pcode_fits(keys["pcode"], keys["iso3"], int(keys["level"].iloc[0]))
 
 
 def pcode_fits(pcode: pd.Series, iso3: pd.Series, level: int) -> pd.Series:
@@ -161,14 +183,20 @@ def _pcode_lengths(iso3: object, level: int) -> frozenset[int]:
 
 def dates(values: pd.Series) -> pd.Series:
     """Dates from ISO text; anything else, or a year outside 1900-2100, becomes missing."""
-    when = pd.to_datetime(values.astype("string"), errors="coerce", format="ISO8601")
+    return series_per_distinct(_dates, values.astype("string"))
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    when = pd.to_datetime(values, errors="coerce", format="ISO8601")
     return when.where(when.dt.year.between(1900, 2100)).dt.date
 
 
 def numbers(values: pd.Series) -> pd.Series:
     """Figures as floats; text that is no number, and JSON true/false, become NaN."""
-    flags = values.map(lambda v: isinstance(v, bool)).astype(bool)
-    return pd.to_numeric(values.mask(flags), errors="coerce")
+    if values.dtype == object:
+        flags = values.map(lambda v: isinstance(v, bool)).astype(bool)
+        values = values.mask(flags)
+    return series_per_distinct(lambda v: pd.to_numeric(v, errors="coerce"), values)
 
 
 def admin_level(columns: pd.Index) -> int:
@@ -241,7 +269,7 @@ def canonical(
 def extra_fields(raw: pd.DataFrame) -> pd.DataFrame:
     """Operation, reason, sex split and origin; `Not available` and null counts left out."""
     fields = raw[[c for c in EXTRA if c in raw.columns]].astype("string")
-    fields = fields.mask(fields == NOT_AVAILABLE).astype(object)
+    fields = fields.mask(fields == NOT_AVAILABLE)
     for col in ("numberMales", "numberFemales"):
         if col in fields.columns:
             number = pd.to_numeric(fields[col], errors="coerce")

@@ -5,18 +5,32 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import ftfy
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from transforms.parsed import InputError
 
 # A lead byte of UTF-8 read as Latin-1/cp1252 followed by a continuation byte read the same way.
-MOJIBAKE = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+CONTINUATIONS = (
+    "".join(map(chr, range(0x80, 0xC0)))
+    + "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    + "".join(map(chr, range(0x2018, 0x201F)))
+    + "\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
 )
+MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(CONTINUATIONS)}]")
+# The same pairs as UTF-8 bytes (U+00C2-U+00F4 are C3 82-C3 B4): a scan without decoding.
+MOJIBAKE_BYTES = re.compile(
+    rb"\xc3[\x82-\xb4](?:" + b"|".join(re.escape(c.encode()) for c in CONTINUATIONS) + b")"
+)
+# Rows per Arrow block when a CSV is read in batches (about 64 MB of DTM rows).
+BLOCK_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,88 @@ def from_rows(header: Sequence[object], rows: list[Sequence[object]]) -> HxlTabl
 
 def read_csv(raw: bytes, name: str) -> HxlTable:
     """A CSV (UTF-8 with or without BOM, or Latin-1) with an optional HXL row under the header."""
+    batches = list(read_csv_batches(io.BytesIO(raw), name))
+    if len(batches) == 1:
+        return batches[0]
+    frame = pd.concat([b.frame for b in batches], ignore_index=True)
+    return HxlTable(frame, batches[0].tags, batches[0].first_row)
+
+
+def read_csv_batches(source: BinaryIO, name: str) -> Iterator[HxlTable]:
+    """A CSV in blocks of rows, each with the file row of its first row; bounded memory.
+
+    Arrow parses plain UTF-8 files; a file it cannot take whole (another encoding, mojibake,
+    ragged rows) is read by the careful reader in one piece, with the same result.
+    """
+    head = source.read(1 << 16)
+    source.seek(0)
+    if head[:4] == b"PK\x03\x04" or b"\x00" in head[:1024]:
+        raise InputError(f"{name}: binary file (xlsx or other), not a CSV")
+    try:
+        yield from _arrow_batches(source, name, head)
+    except _NeedsCareError:
+        source.seek(0)
+        yield _read_careful(source.read(), name)
+
+
+class _NeedsCareError(Exception):
+    """The file is not plain UTF-8 CSV that Arrow can parse as is."""
+
+
+def _arrow_batches(source: BinaryIO, name: str, head: bytes) -> Iterator[HxlTable]:
+    header = next(csv.reader(io.StringIO(head.decode("utf-8-sig", "replace"), newline="")), [])
+    if not header or MOJIBAKE_BYTES.search(head):
+        raise _NeedsCareError
+    names = _unique_names(header)
+    try:
+        reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+        yield from _tables(reader, names)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _NeedsCareError from exc
+
+
+def _tables(reader: pacsv.CSVStreamingReader, names: list[str]) -> Iterator[HxlTable]:
+    """Batches as text frames (cells stripped, blank as NA); the first decides the HXL row."""
+    tags: dict[str, Tag] | None = None
+    next_row = 2
+    for batch in reader:
+        if MOJIBAKE_BYTES.search(b"".join(c.buffers()[2] or b"" for c in batch.columns)):
+            raise _NeedsCareError
+        frame = _text_frame(batch, names)
+        if tags is None:
+            tagged = len(frame) > 0 and is_hxl_row(frame.iloc[0])
+            tags = _tags(frame.iloc[0]) if tagged else {}
+            if tagged:
+                frame, next_row = frame.iloc[1:].reset_index(drop=True), 3
+        yield HxlTable(frame, tags, next_row)
+        next_row += len(frame)
+    if tags is None:  # header only
+        yield HxlTable(pd.DataFrame({n: pd.Series(dtype="string") for n in names}), {}, 2)
+
+
+def _text_frame(batch: pa.RecordBatch, names: list[str]) -> pd.DataFrame:
+    columns = {}
+    for n, column in zip(names, batch.columns, strict=True):
+        text = pc.utf8_trim_whitespace(column)
+        columns[n] = pd.arrays.ArrowStringArray(pc.if_else(pc.equal(text, ""), None, text))
+    return pd.DataFrame(columns)
+
+
+def _tags(row: pd.Series) -> dict[str, Tag]:
+    return {c: Tag.parse(str(t)) for c, t in row.items() if _filled(t)}
+
+
+def _read_careful(raw: bytes, name: str) -> HxlTable:
+    """The whole file decoded and repaired in Python, parsed by pandas."""
     text = decode(raw, name)
     header = next(csv.reader(io.StringIO(text, newline="")), [])
     try:
@@ -100,8 +196,7 @@ def read_csv(raw: bytes, name: str) -> HxlTable:
     tagged = len(frame) > 0 and is_hxl_row(frame.iloc[0])
     if not tagged:
         return HxlTable(frame, {}, 2)
-    tags = {c: Tag.parse(str(t)) for c, t in frame.iloc[0].items() if _filled(t)}
-    return HxlTable(frame.iloc[1:].reset_index(drop=True), tags, 3)
+    return HxlTable(frame.iloc[1:].reset_index(drop=True), _tags(frame.iloc[0]), 3)
 
 
 def decode(raw: bytes, name: str) -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from transforms.distinct import series_per_distinct
 
 LINEAGE_COLUMNS = (
     "source",
@@ -37,8 +42,22 @@ def record_hash(df: pd.DataFrame) -> pd.Series:
     content = df[[c for c in df.columns if c not in LINEAGE_COLUMNS]]
     if content.empty:
         return pd.Series([], dtype="string", index=df.index)
-    hashed = pd.util.hash_pandas_object(content.astype("string"), index=False)
-    return hashed.map("{:016x}".format).astype("string")
+    text = pd.DataFrame({c: _as_text(content[c]) for c in content.columns})
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    return pd.Series(_hex(hashed), index=df.index)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """A column as text; dates and other objects converted once per distinct value."""
+    if values.dtype == object:
+        return series_per_distinct(lambda v: v.astype("string"), values)
+    return values.astype("string")
+
+
+def _hex(hashes: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """64-bit hashes as 16 hex digits each, without a Python call per row."""
+    digits = np.frombuffer(binascii.hexlify(hashes.astype(">u8").tobytes()), dtype="S16")
+    return pd.arrays.ArrowStringArray(pa.array(digits, type=pa.binary(16)).cast(pa.string()))
 
 
 def add_lineage(df: pd.DataFrame, origin: Origin) -> pd.DataFrame:

@@ -72,19 +72,27 @@ def split_rejects(
 def problem(
     mask: pd.Series, name: str, values: pd.Series, field: str, what: str, row_offset: int = 1
 ) -> pd.Series:
-    """A reason per failing row, `<file> row N field F: <what> (<value>)`, NA elsewhere."""
-    mask = mask.fillna(False).astype(bool)
-    shown = values.astype("string").fillna("null").str.slice(0, 80)
-    rows = pd.Series(range(row_offset, len(values) + row_offset), index=values.index)
-    reason = f"{name} row " + rows.astype("string") + f" field {field}: {what} (" + shown + ")"
-    return reason.where(mask, pd.NA)
+    """A reason per failing row, `<file> row N field F: <what> (<value>)`, NA elsewhere.
+
+    The text is built for the failing rows only: most rows of a large file pass every check.
+    """
+    failing = mask.fillna(False).astype(bool).to_numpy().nonzero()[0]
+    reasons = pd.Series(pd.NA, index=values.index, dtype="object")
+    if len(failing):
+        shown = values.iloc[failing].astype("string").fillna("null").str.slice(0, 80)
+        reasons.iloc[failing] = [
+            f"{name} row {pos + row_offset} field {field}: {what} ({value})"
+            for pos, value in zip(failing, shown, strict=True)
+        ]
+    return reasons
 
 
 def first_problem(*checks: pd.Series) -> pd.Series:
     """Per row, the first non-NA reason among several checks (each a Series of reason or NA)."""
     out = checks[0].astype("object")
     for check in checks[1:]:
-        out = out.where(out.notna(), check)
+        if check.notna().any():
+            out = out.where(out.notna(), check)
     return out
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from transforms import extra
+from transforms.distinct import per_distinct
 from transforms.gazetteer import DATA, admin_units, countries, idmc_territories, pcode_lengths
 
 FUZZY_CUTOFF = 85.0
@@ -218,25 +219,38 @@ def resolve_admin(df: pd.DataFrame) -> pd.DataFrame:
     """Admin 1/2 p-codes and names set from the gazetteer: by code (repaired), name, then fuzzy.
 
     Rows that do not resolve keep the provider's codes and names; replaced provider values and
-    the match method (when not a plain code match) are kept in `extra`.
+    the match method (when not a plain code match) are kept in `extra`. Each distinct place
+    is resolved once, however many rows name it.
     """
     if df.empty:
         return df
-    admin = _admin_frame(df)
-    iso3 = df["iso3"].astype("string").str.strip().str.upper()
-    none = pd.Series(pd.NA, index=df.index, dtype="string")
-    a1 = _resolve_level(admin, iso3, 1, none)
-    a2 = _resolve_level(admin, iso3, 2, a1["pcode"])
+    keys = _admin_frame(df)
+    keys["iso3"] = df["iso3"].astype("string").str.strip().str.upper()
+    resolved = per_distinct(_resolve, keys)
+    out = df.copy()
+    for column in ADMIN_COLUMNS:
+        out[column] = resolved[column]
+    existing = out["extra"] if "extra" in out.columns else pd.Series(None, index=out.index)
+    out["extra"] = extra.merge(existing, resolved.drop(columns=list(ADMIN_COLUMNS)))
+    return out
+
+
+def _resolve(keys: pd.DataFrame) -> pd.DataFrame:
+    """Resolved admin columns and the notes for `extra`, for distinct (admin…, iso3) rows."""
+    iso3 = keys["iso3"]
+    none = pd.Series(pd.NA, index=keys.index, dtype="string")
+    a1 = _resolve_level(keys, iso3, 1, none)
+    a2 = _resolve_level(keys, iso3, 2, a1["pcode"])
     from_child = a2["pcode"].map(_units()["parent_pcode"])
     a1["method"] = a1["method"].mask(from_child.notna() & a1["pcode"].isna(), a2["method"])
     a1["pcode"] = from_child.fillna(a1["pcode"])
-    return _apply(df, admin, {1: a1, 2: a2})
+    return _apply(keys, {1: a1, 2: a2})
 
 
-def _apply(df: pd.DataFrame, admin: pd.DataFrame, levels: dict[int, pd.DataFrame]) -> pd.DataFrame:
-    """Write resolved codes and names; provider values and the match method go to `extra`."""
-    out = df.copy()
+def _apply(admin: pd.DataFrame, levels: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Resolved codes and names; provider values replaced and the match method as notes."""
     names = _units()["name"]
+    out: dict[str, pd.Series] = {}
     notes: dict[str, pd.Series] = {}
     for level, res in levels.items():
         pc, nm = f"admin{level}_pcode", f"admin{level}_name"
@@ -250,16 +264,17 @@ def _apply(df: pd.DataFrame, admin: pd.DataFrame, levels: dict[int, pd.DataFrame
     rank = pd.concat([r["method"].map(order) for r in levels.values()], axis=1).max(axis=1)
     worst = rank.map(lambda i: None if pd.isna(i) or i == 0 else METHODS[int(i)])
     notes["admin_match"] = worst.astype("string")
-    existing = out["extra"] if "extra" in out.columns else pd.Series(None, index=out.index)
-    out["extra"] = extra.merge(existing, pd.DataFrame(notes))
-    return out
+    return pd.DataFrame({c: out[c] for c in ADMIN_COLUMNS} | notes)
 
 
 def unresolved_admin(df: pd.DataFrame) -> pd.Series:
     """Rows naming an admin unit whose deepest named level has no gazetteer p-code."""
     if df.empty:
         return pd.Series(False, index=df.index)
-    admin = _admin_frame(df)
+    return per_distinct(_unresolved, _admin_frame(df))
+
+
+def _unresolved(admin: pd.DataFrame) -> pd.Series:
     known = _units()["pcode"]
     has1 = admin["admin1_pcode"].notna() | admin["admin1_name"].notna()
     has2 = admin["admin2_pcode"].notna() | admin["admin2_name"].notna()

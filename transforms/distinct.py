@@ -1,0 +1,37 @@
+"""Compute once per distinct value: a million rows name a few thousand places, dates and codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+Out = TypeVar("Out", pd.Series, pd.DataFrame)
+
+
+def per_distinct(fn: Callable[[pd.DataFrame], Out], keys: pd.DataFrame) -> Out:
+    """`fn(keys)` evaluated on the distinct rows of `keys` only, then spread back to every row.
+
+    `fn` must be row-wise (each output row depends on its input row alone) and keep the
+    row order; missing values count as values.
+    """
+    if keys.empty:
+        return fn(keys)
+    if keys.shape[1] == 1:
+        codes, _ = pd.factorize(keys.iloc[:, 0], use_na_sentinel=False)
+    else:
+        grouped = keys.groupby(list(keys.columns), dropna=False, sort=False)
+        codes = grouped.ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    result = fn(keys.iloc[first].reset_index(drop=True))
+    spread = result.iloc[codes]
+    spread.index = keys.index
+    return spread
+
+
+def series_per_distinct(fn: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """`fn(values)` evaluated once per distinct value (missing included), spread back."""
+    frame = values.to_frame(name="value")
+    return per_distinct(lambda u: fn(u["value"]), frame)
