@@ -46,9 +46,10 @@ def _spaced(pattern: str) -> str:
 
 @cache
 def terms_regex() -> re.Pattern[str]:
-    """One alternation of every term pattern, a named group per row, for a single scan."""
+    """One alternation of every term pattern, a named group per row, for a single scan of
+    lower-cased text (the patterns are lower case)."""
     parts = [f"(?P<t{i}>{p.regex.pattern})" for i, p in enumerate(term_patterns())]
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return re.compile("|".join(parts))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from transforms.extract.lexicon import qualifier_regex
+from transforms.extract.textfix import lowered
 
 MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -36,7 +37,7 @@ DIGITS = (
 )
 WORDS = "|".join(sorted((re.escape(w) for w in SMALL), key=len, reverse=True))
 ALONE = "|".join(w for w in SMALL if " " not in w and w != "a")
-QUICK = re.compile(rf"\d|hundred|thousand|million|dozen|\b(?:{ALONE})\b", re.IGNORECASE)
+QUICK = re.compile(rf"\d|hundred|thousand|million|dozen|\b(?:{ALONE})\b")  # on lower case
 SCALES = r"hundred|thousand|million|millions|billion|lakhs?|crore|mln|mn|bn|m|k"
 NUMBER = (
     rf"(?:(?P<digits>{DIGITS})(?:\s?(?P<dscale>million|billion|thousand|hundred|lakhs?|crore)"
@@ -47,6 +48,14 @@ NUMBER = (
     rf"\b)"
     rf"|(?P<small>\b(?:{ALONE})\b))"
 )
+
+BETWEEN = re.compile(r"between\s*$", re.IGNORECASE)
+AND = re.compile(r"\band\b")
+MONTH_AFTER = re.compile(rf"\s*(?:st|nd|rd|th)?\s*(?:of\s+)?(?:{MONTHS})\b", re.IGNORECASE)
+MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s*$", re.IGNORECASE)
+YEAR = re.compile(r"(?:19|20)\d\d")
+DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+SEPARATORS = re.compile(r"[,\s\u00a0\u202f']")
 
 
 @dataclass(frozen=True)
@@ -95,9 +104,9 @@ def _value(m: re.Match[str], prefix: str = "") -> float | None:
 
 def _digits_value(text: str, scale: str | None) -> float | None:
     """Digits with separators ("1,200", "158 000", "1.300") and an optional scale word."""
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text) and not scale:
+    if not scale and DOT_THOUSANDS.fullmatch(text):
         return float(text.replace(".", ""))
-    clean = re.sub(r"[,\s\u00a0\u202f']", "", text)
+    clean = SEPARATORS.sub("", text)
     try:
         value = float(clean)
     except ValueError:
@@ -110,7 +119,7 @@ def _digits_value(text: str, scale: str | None) -> float | None:
 def figures(text: str) -> list[Figure]:
     """Every figure in `text` that could count people or homes (dates and years excluded)."""
     out: list[Figure] = []
-    if not QUICK.search(text):
+    if not QUICK.search(lowered(text)):
         return out
     for m in number_regex().finditer(text):
         fig = _figure(text, m)
@@ -125,9 +134,7 @@ def _figure(text: str, m: re.Match[str]) -> Figure | None:
     if first is None or _is_date(text, m) or _is_year(m, first):
         return None
     before = text[max(0, m.start() - 40) : m.start()]
-    is_range = second is not None and (
-        re.search(r"between\s*$", before, re.IGNORECASE) or not re.search(r"\band\b", m.group(0))
-    )
+    is_range = second is not None and (BETWEEN.search(before) or not AND.search(m.group(0)))
     value = max(first, second) if is_range and second is not None else first
     if is_range and second is not None and first < 1000 <= second and first < second / 1000:
         value = second
@@ -158,14 +165,12 @@ def _qualifier(before: str) -> tuple[str, int]:
 
 def _is_date(text: str, m: re.Match[str]) -> bool:
     """A day of a month ("7 March", "March 28 and 29") rather than a count."""
-    after = text[m.end() : m.end() + 14]
-    before = text[max(0, m.start() - 12) : m.start()]
-    if re.match(rf"\s*(?:st|nd|rd|th)?\s*(?:of\s+)?(?:{MONTHS})\b", after, re.IGNORECASE):
+    if MONTH_AFTER.match(text, m.end(), m.end() + 14):
         return True
-    return bool(re.search(rf"\b(?:{MONTHS})\.?\s*$", before, re.IGNORECASE))
+    return bool(MONTH_BEFORE.search(text[max(0, m.start() - 12) : m.start()]))
 
 
 def _is_year(m: re.Match[str], value: float) -> bool:
     """A bare four-digit year (1900-2099) written without separators."""
     digits = m.group("a_digits") or ""
-    return bool(re.fullmatch(r"(?:19|20)\d\d", digits)) and not m.group("a_dscale")
+    return bool(YEAR.fullmatch(digits)) and not m.group("a_dscale")

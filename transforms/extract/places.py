@@ -25,6 +25,7 @@ from transforms.extract.lexicon import (
     regions,
 )
 from transforms.extract.segment import word_spans, words
+from transforms.extract.textfix import lowered
 
 PREFIX = re.compile(
     r"^(?:al|ar|as|ad|an|ash|at|az|el|provincia(?: de)?|province (?:de|du)|"
@@ -103,7 +104,8 @@ class GazetteerPlaces:
 
     def __init__(self) -> None:
         self.index: dict[tuple[str, ...], Entry] = {}  # lower-case words -> entry
-        self.longest: dict[str, int] = {}  # first token -> longest name starting with it
+        self.prefixes: set[tuple[str, ...]] = set()  # every leading run of words of a name
+        self.starts: set[str] = set()  # first words of names
         self._add_countries()
         self._add_admin(gazetteer.admin_units())
         self._add_cities()
@@ -123,7 +125,8 @@ class GazetteerPlaces:
             # namesake towns together (a unit's too, as a fallback), most populous first
             towns = tuple(sorted(set(old.cities + entry.cities), key=lambda c: -c[1]))
             self.index[key] = Entry(old.kind, None, old.units, cities=towns)
-        self.longest[key[0]] = max(self.longest.get(key[0], 1), len(key))
+        self.starts.add(key[0])
+        self.prefixes.update(key[:n] for n in range(1, len(key) + 1))
 
     def _add_countries(self) -> None:
         names: dict[str, str] = {}
@@ -155,12 +158,14 @@ class GazetteerPlaces:
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
         found = words(text)
-        lower = [w.lower() if w.isascii() else _key_word(w) for w in found]
-        longest = self.longest
+        lower = words(lowered(text))  # the same words: lower case keeps offsets and classes
+        if not text.isascii():
+            lower = [w if w.isascii() else _key_word(w) for w in lower]
+        starts = self.starts
         spans: list[tuple[int, int]] | None = None
         out: list[Mention] = []
         resume = 0
-        for i in [i for i, w in enumerate(lower) if w in longest]:  # words that start a name
+        for i in [i for i, w in enumerate(lower) if w in starts]:  # words that start a name
             hit = self._longest_at(found, lower, i) if i >= resume else None
             if hit is None:
                 continue
@@ -176,10 +181,17 @@ class GazetteerPlaces:
         return out
 
     def _longest_at(self, found: list[str], lower: list[str], i: int) -> tuple[int, Entry] | None:
-        for n in range(min(self.longest[lower[i]], len(found) - i), 0, -1):
-            entry = self.index.get(tuple(lower[i : i + n]))
-            if entry is None:
-                continue
+        """The longest name starting at word i whose words are cased as a name's."""
+        lengths = []
+        key: tuple[str, ...] = ()
+        for j in range(i, len(lower)):  # on while some name starts with these words
+            key += (lower[j],)
+            if key not in self.prefixes:
+                break
+            if key in self.index:
+                lengths.append(len(key))
+        for n in reversed(lengths):
+            entry = self.index[tuple(lower[i : i + n])]
             cased = [w != lw for w, lw in zip(found[i : i + n], lower[i : i + n], strict=True)]
             if not any(cased) or (entry.upper and not all(cased)):
                 continue

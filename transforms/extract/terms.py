@@ -15,6 +15,7 @@ from transforms.extract.lexicon import (
     terms_regex,
 )
 from transforms.extract.numbers import Figure
+from transforms.extract.textfix import lowered
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ def term_mentions(sentence: str) -> list[TermMention]:
     """Every reporting term in the sentence, earliest first; longer phrases win ties."""
     patterns = term_patterns()
     out = []
-    for m in terms_regex().finditer(sentence):
-        index = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
+    for m in terms_regex().finditer(lowered(sentence)):
+        index = int(str(m.lastgroup)[1:])
         out.append(TermMention(m.start(), m.end(), patterns[index].term, patterns[index].kind))
     return out
 
@@ -63,8 +64,7 @@ def noun_after(sentence: str, fig: Figure) -> Noun | None:
     m = noun_regex().match(sentence, fig.end, min(len(sentence), fig.end + 70))
     if m is None:
         return None
-    index = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
-    return noun_table()[index][1]
+    return noun_table()[int(str(m.lastgroup)[1:])][1]
 
 
 def blocked(sentence: str, fig: Figure) -> bool:

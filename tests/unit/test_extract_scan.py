@@ -1,0 +1,70 @@
+"""The case-blind scans: lower-cased copies keep offsets, and capitals read as lower case."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from transforms.extract import extract
+from transforms.extract.lexicon import term_patterns
+from transforms.extract.places import gazetteer_places
+from transforms.extract.terms import term_mentions
+from transforms.extract.textfix import lowered
+
+
+def test_lowered_text_keeps_every_offset() -> None:
+    text = "İDP camp in İzmir: 300 DÉPLACÉS"
+    low = lowered(text)
+    assert len(low) == len(text)
+    assert low == "idp camp in izmir: 300 déplacés"
+
+
+def test_term_patterns_are_lower_case() -> None:
+    # they are matched against lower-cased text without re.IGNORECASE
+    for pattern in term_patterns():
+        assert not re.search(r"(?<!\\)[A-Z]", pattern.regex.pattern), pattern.regex.pattern
+
+
+@pytest.mark.parametrize(
+    ("sentence", "term", "where"),
+    [
+        ("300 PEOPLE WERE DISPLACED", "displaced", (16, 25)),
+        ("Some 300 Déplacés arrived", "displaced", (9, 17)),
+        ("İki: 300 people Fled", "forced_to_flee", (16, 20)),
+    ],
+)
+def test_terms_in_capitals_are_found_where_they_stand(
+    sentence: str, term: str, where: tuple[int, int]
+) -> None:
+    [found] = term_mentions(sentence)
+    assert (found.term, (found.start, found.end)) == (term, where)
+
+
+def test_headline_capitals_give_the_same_fact_as_sentence_case() -> None:
+    upper = extract("MORE THAN 5,000 PEOPLE DISPLACED BY FLOODS IN GOMA")
+    plain = extract("More than 5,000 people displaced by floods in Goma")
+    assert [(f.figure, f.term, f.qualifier) for f in upper] == [
+        (f.figure, f.term, f.qualifier) for f in plain
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "mentioned"),
+    [
+        (
+            "Fighting in the Democratic Republic of the Congo spread.",
+            "the Democratic Republic of the Congo",
+        ),
+        ("They fled to eastern Congo last year.", "eastern Congo"),
+        ("Refugees from the DRC arrived.", "DRC"),
+        ("Floods hit Kasaï province.", "Kasaï"),
+    ],
+)
+def test_the_longest_name_is_found_whatever_its_first_word(text: str, mentioned: str) -> None:
+    found = gazetteer_places().mentions(text)
+    assert mentioned in [m.text for m in found]
+
+
+def test_names_in_lower_case_are_words_not_places() -> None:
+    assert gazetteer_places().mentions("the water rose near the road") == []
