@@ -9,12 +9,9 @@ values as `CountryName`); its location is the API root, e.g.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
-import httpx
-
-from flows import http
-from flows.fetch import FetchError, RawFile, store
+from flows import http, paged
+from flows.fetch import RawFile
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, fetch_files
 from transforms import dtm
@@ -40,27 +37,12 @@ def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -
     """Live API responses when the source names countries, else the files or URLs given."""
     if "countries" not in source.params:
         return fetch_files(source, settings, patterns)
-    if settings.dtm_subscription_key is None:
-        raise FetchError(f"{source.name}: the DTM API needs SITREP_DTM_SUBSCRIPTION_KEY")
-    headers = {KEY_HEADER: settings.dtm_subscription_key.get_secret_value()}
-    with http.client(settings.http_timeout, headers) as client:
-        return [_call(client, url, query, settings) for url, query in requests(source)]
-
-
-def _call(client: httpx.Client, url: str, query: dict[str, str], settings: Settings) -> RawFile:
-    """One API response into the raw store, recorded under its URL and query."""
-    try:
-        response = http.get(
-            client,
-            url,
-            params=query,
-            retries=settings.http_retries,
-            backoff=settings.http_backoff,
-            max_bytes=settings.max_input_bytes,
-        )
-    except http.HttpError as exc:
-        raise FetchError(str(exc)) from exc
-    return store(settings.raw_dir, f"{url}?{urlencode(query)}", response.content, ".json")
+    key = paged.credential(settings.dtm_subscription_key, "DTM", "SITREP_DTM_SUBSCRIPTION_KEY")
+    with http.client(settings.http_timeout, {KEY_HEADER: key}) as client:
+        return [
+            paged.stored(settings, url, query, paged.get(client, url, settings, query))
+            for url, query in requests(source)
+        ]
 
 
 KIND = Kind(

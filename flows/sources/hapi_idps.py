@@ -9,12 +9,12 @@ and `page_size` (HAPI allows up to 10000) are optional. The app identifier comes
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from typing import Any
 
 import httpx
 
-from flows import http
-from flows.fetch import FetchError, RawFile, expand, fetch_location, store
+from flows import http, paged
+from flows.fetch import FetchError, RawFile, expand, fetch_location
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind
 from transforms import hapi
@@ -45,43 +45,26 @@ def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -
 
 def pages(url: str, code: str | None, source: SourceConfig, settings: Settings) -> list[RawFile]:
     """Pages of one query until one comes back shorter than the page size."""
-    if settings.hapi_app_identifier is None:
-        raise FetchError(f"{source.name}: the HAPI API needs SITREP_HAPI_APP_IDENTIFIER")
+    app = paged.credential(settings.hapi_app_identifier, "HAPI", "SITREP_HAPI_APP_IDENTIFIER")
     size = int(source.params.get("page_size", PAGE_SIZE))
-    query: dict[str, str | int] = {"output_format": "json", "limit": size}
-    if code:
-        query["location_code"] = code
-    headers = {APP_HEADER: settings.hapi_app_identifier.get_secret_value()}
-    found = []
-    with http.client(settings.http_timeout, headers) as client:
-        for page in range(MAX_PAGES):
-            query["offset"] = page * size
-            raw, rows = _page(client, url, query, settings)
-            found.append(raw)
-            if rows < size:
-                return found
-    raise FetchError(f"{url}: more than {MAX_PAGES} pages of {size} rows; narrow the query")
 
+    def query(page: int) -> dict[str, Any]:
+        located = {"location_code": code} if code else {}
+        return {"output_format": "json", "limit": size, **located, "offset": page * size}
 
-def _page(
-    client: httpx.Client, url: str, query: dict[str, str | int], settings: Settings
-) -> tuple[RawFile, int]:
-    """One page into the raw store, with the number of rows it held."""
-    try:
-        response = http.get(
-            client,
-            url,
-            params=query,
-            retries=settings.http_retries,
-            backoff=settings.http_backoff,
-            max_bytes=settings.max_input_bytes,
+    with http.client(settings.http_timeout, {APP_HEADER: app}) as client:
+        got = paged.numbered_pages(
+            client, url, settings, query, lambda page, _: rows(page) < size, MAX_PAGES
         )
-        rows = len(json.loads(response.content).get("data", []))
-    except http.HttpError as exc:
-        raise FetchError(str(exc)) from exc
+    return [paged.stored(settings, url, query(n), page) for n, page in enumerate(got)]
+
+
+def rows(page: httpx.Response) -> int:
+    """How many rows a HAPI page holds; FetchError when it is not a HAPI JSON object."""
+    try:
+        return len(json.loads(page.content).get("data", []))
     except (ValueError, AttributeError) as exc:
-        raise FetchError(f"{url}: page is not a HAPI JSON object ({exc})") from exc
-    return store(settings.raw_dir, f"{url}?{urlencode(query)}", response.content, ".json"), rows
+        raise FetchError(f"{page.request.url}: page is not a HAPI JSON object ({exc})") from exc
 
 
 KIND = Kind(

@@ -13,19 +13,11 @@ from typing import Any
 
 import httpx
 
-from flows import http
-from flows.fetch import FetchError, RawFile
-from flows.incremental import (
-    api_client,
-    keep,
-    limits,
-    previous_marks,
-    public,
-    split_api,
-    with_params,
-)
+from flows import http, paged
+from flows.fetch import FetchError
+from flows.incremental import limits, public, with_params
 from flows.settings import Settings, SourceConfig
-from flows.sources import Kind, fetch_files
+from flows.sources import Kind
 from flows.sources.idmc_idu import client_auth
 from transforms import idmc_gidd
 
@@ -33,32 +25,21 @@ API_PATH = "/external-api/gidd/"
 log = logging.getLogger(__name__)
 
 
-def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -> list[RawFile]:
-    """Files and plain URLs as they are; every page of each live API URL since its mark."""
-    api, rest = split_api(source, API_PATH)
-    raws = fetch_files(rest, settings, patterns) if rest.location else []
-    if not api:
-        return raws
-    marks = previous_marks(settings, source)
-    pages: list[httpx.Response] = []
-    with api_client(settings, client_auth(settings)) as client:
-        for url in api:
-            got, marks[public(url)] = read_since(client, url, settings, marks.get(public(url)))
-            pages += got
-    return raws + [keep(settings, page, public(page.request.url), marks) for page in pages]
-
-
 def read_since(
-    client: httpx.Client, url: str, settings: Settings, mark: dict[str, Any] | None
-) -> tuple[list[httpx.Response], dict[str, Any]]:
+    client: httpx.Client,
+    url: str,
+    mark: dict[str, Any] | None,
+    source: SourceConfig,
+    settings: Settings,
+) -> tuple[paged.Pages, dict[str, Any]]:
     """The pages new since `mark` (all of them after a new release) and the mark they reach."""
     if mark and mark.get("year"):
         pages = walk(client, with_params(url, start_year=mark["year"]), settings)
         if release(pages[0]) == mark.get("last_updated"):
-            return pages, next_mark(pages, mark)
+            return paged.by_location(pages), next_mark(pages, mark)
         log.info("%s: new GIDD release %s, reading every year", public(url), release(pages[0]))
     pages = walk(client, url, settings)
-    return pages, next_mark(pages, None)
+    return paged.by_location(pages), next_mark(pages, None)
 
 
 def walk(client: httpx.Client, url: str, settings: Settings) -> list[httpx.Response]:
@@ -92,5 +73,5 @@ KIND = Kind(
     transform=idmc_gidd.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv"),
-    fetcher=fetch,
+    fetcher=paged.marked_fetcher(API_PATH, read_since, client_auth),
 )

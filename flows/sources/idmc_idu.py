@@ -11,22 +11,14 @@ figure (the old version goes to `displacement_history`). The high-water mark (ne
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 
-from flows import http
-from flows.fetch import FetchError, RawFile
-from flows.incremental import (
-    QueryParamAuth,
-    api_client,
-    get_page,
-    keep,
-    previous_marks,
-    public,
-    split_api,
-)
+from flows import paged
+from flows.incremental import QueryParamAuth, public
 from flows.settings import Settings, SourceConfig
-from flows.sources import Kind, fetch_files
+from flows.sources import Kind
 from transforms import idmc_idu
 
 API_PATH = "/external-api/idus/"
@@ -35,36 +27,25 @@ log = logging.getLogger(__name__)
 
 def client_auth(settings: Settings) -> QueryParamAuth:
     """The IDMC client id as a query parameter; FetchError saying what to set when missing."""
-    if settings.idmc_client_id is None:
-        raise FetchError("the IDMC API needs a client id: set SITREP_IDMC_CLIENT_ID")
-    return QueryParamAuth("client_id", settings.idmc_client_id.get_secret_value())
+    client_id = paged.credential(settings.idmc_client_id, "IDMC", "SITREP_IDMC_CLIENT_ID")
+    return QueryParamAuth("client_id", client_id)
 
 
-def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -> list[RawFile]:
-    """Files and plain URLs as they are; the live API with its client id and marks."""
-    api, rest = split_api(source, API_PATH)
-    raws = fetch_files(rest, settings, patterns) if rest.location else []
-    return raws + (fetch_api(api, source, settings) if api else [])
-
-
-def fetch_api(urls: list[str], source: SourceConfig, settings: Settings) -> list[RawFile]:
-    """One response per API URL, with the newest `created_at` seen as its mark."""
-    marks = previous_marks(settings, source)
-    out: list[RawFile] = []
-    with api_client(settings, client_auth(settings)) as client:
-        for url in urls:
-            try:
-                response = get_page(client, url, settings)
-            except http.HttpError as exc:
-                raise FetchError(str(exc)) from exc
-            where = public(url)
-            seen = created_stamps(response)
-            since = marks.get(where, {}).get("created_at", "")
-            fresh = sum(stamp > since for stamp in seen)
-            log.info("%s: %d records, %d created since %r", where, len(seen), fresh, since)
-            marks[where] = {"created_at": max([since, *seen])}
-            out.append(keep(settings, response, where, marks))
-    return out
+def read_window(
+    client: httpx.Client,
+    url: str,
+    mark: dict[str, Any] | None,
+    source: SourceConfig,
+    settings: Settings,
+) -> tuple[paged.Pages, dict[str, Any]]:
+    """The one response of an API URL, and the newest `created_at` seen as its mark."""
+    response = paged.get(client, url, settings)
+    where = public(url)
+    seen = created_stamps(response)
+    since = (mark or {}).get("created_at", "")
+    fresh = sum(stamp > since for stamp in seen)
+    log.info("%s: %d records, %d created since %r", where, len(seen), fresh, since)
+    return {where: response}, {"created_at": max([since, *seen])}
 
 
 def created_stamps(response: httpx.Response) -> list[str]:
@@ -83,5 +64,5 @@ KIND = Kind(
     tables=("displacement",),
     patterns=("*.json", "*.csv"),
     snapshot=False,
-    fetcher=fetch,
+    fetcher=paged.marked_fetcher(API_PATH, read_window, client_auth),
 )

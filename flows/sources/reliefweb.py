@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
-from flows import http
-from flows.fetch import FetchError, RawFile, store
+from flows import paged
+from flows.fetch import RawFile
+from flows.incremental import QueryParamAuth, api_client
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, fetch_files
 from transforms import reliefweb
@@ -57,11 +57,10 @@ def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -
     """Live API pages when the source names countries, else the files or URLs given."""
     if "countries" not in source.params:
         return fetch_files(source, settings, patterns)
-    if not settings.reliefweb_appname:
-        raise FetchError(f"{source.name}: the ReliefWeb API needs SITREP_RELIEFWEB_APPNAME")
+    app = paged.credential(settings.reliefweb_appname, "ReliefWeb", "SITREP_RELIEFWEB_APPNAME")
     start = since(source, settings)
     out: list[RawFile] = []
-    with http.client(settings.http_timeout) as client:
+    with api_client(settings, QueryParamAuth("appname", app)) as client:
         for root in source.location:
             for country in source.params["countries"]:
                 out += pages(client, root, country, start, source, settings)
@@ -78,17 +77,17 @@ def pages(
 ) -> list[RawFile]:
     """Every page of one country's reports (offset/limit until the total is reached)."""
     limit = int(source.params.get("limit", 100))
-    out = []
-    for page in range(int(source.params.get("max_pages", 50))):
-        params = query(country, start, page * limit, limit)
-        body = _get(client, root, {"appname": settings.reliefweb_appname, **params}, settings)
-        out.append(
-            store(settings.raw_dir, f"{root}?{urlencode(params, doseq=True)}", body, ".json")
-        )
-        envelope = body_counts(body)
-        if envelope[0] < limit or (page + 1) * limit >= envelope[1]:
-            break
-    return out
+
+    def params(page: int) -> dict[str, Any]:
+        return query(country, start, page * limit, limit)
+
+    def last(page: httpx.Response, n: int) -> bool:
+        count, total = body_counts(page.content)
+        return count < limit or (n + 1) * limit >= total
+
+    max_pages = int(source.params.get("max_pages", 50))
+    got = paged.numbered_pages(client, root, settings, params, last, max_pages, cap_is_error=False)
+    return [paged.stored(settings, root, params(n), page) for n, page in enumerate(got)]
 
 
 def body_counts(body: bytes) -> tuple[int, int]:
@@ -98,21 +97,6 @@ def body_counts(body: bytes) -> tuple[int, int]:
         return int(data.get("count", len(data.get("data", [])))), int(data.get("totalCount", 0))
     except (ValueError, AttributeError, TypeError):
         return 0, 0
-
-
-def _get(client: httpx.Client, url: str, params: dict[str, Any], settings: Settings) -> bytes:
-    try:
-        response = http.get(
-            client,
-            url,
-            params=params,
-            retries=settings.http_retries,
-            backoff=settings.http_backoff,
-            max_bytes=settings.max_input_bytes,
-        )
-    except http.HttpError as exc:
-        raise FetchError(str(exc)) from exc
-    return response.content
 
 
 KIND = Kind(

@@ -13,57 +13,44 @@ from typing import Any
 
 import httpx
 
-from flows import http
-from flows.fetch import FetchError, RawFile
-from flows.incremental import (
-    api_client,
-    get_page,
-    keep,
-    previous_marks,
-    public,
-    split_api,
-    with_params,
-)
+from flows import paged
+from flows.fetch import FetchError
+from flows.incremental import public, with_params
 from flows.settings import Settings, SourceConfig
-from flows.sources import Kind, fetch_files
+from flows.sources import Kind
 from transforms import unhcr
 
 API_PATH = "/population/v1/"
 PAGE_SIZE = 1000
+MAX_PAGES = 1000
 
 
-def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -> list[RawFile]:
-    """Files and plain URLs as they are; every page of each live API URL since its mark."""
-    api, rest = split_api(source, API_PATH)
-    raws = fetch_files(rest, settings, patterns) if rest.location else []
-    if not api:
-        return raws
-    marks = previous_marks(settings, source)
-    pages: list[httpx.Response] = []
-    with api_client(settings) as client:
-        for url in api:
-            year = marks.get(public(url), {}).get("year")
-            got = read_pages(client, with_params(url, yearFrom=year), settings, source)
-            marks[public(url)] = {"year": max([year or 0, *years(got)]) or None}
-            pages += got
-    return raws + [keep(settings, page, public(page.request.url), marks) for page in pages]
+def read_since(
+    client: httpx.Client,
+    url: str,
+    mark: dict[str, Any] | None,
+    source: SourceConfig,
+    settings: Settings,
+) -> tuple[paged.Pages, dict[str, Any]]:
+    """The pages from the marked year on, and the latest year they hold."""
+    year = (mark or {}).get("year")
+    got = read_pages(client, with_params(url, yearFrom=year), settings, source)
+    return paged.by_location(got), {"year": max([year or 0, *years(got)]) or None}
 
 
 def read_pages(
     client: httpx.Client, url: str, settings: Settings, source: SourceConfig
 ) -> list[httpx.Response]:
-    """Pages 1..maxPages of one query; FetchError when a page cannot be had."""
+    """Pages 1 to the announced `maxPages` of one query; FetchError when a page cannot be had."""
     limit = int(source.params.get("limit", PAGE_SIZE))
-    pages: list[httpx.Response] = []
-    last = 1
-    while len(pages) < last:
-        try:
-            page = get_page(client, with_params(url, limit=limit, page=len(pages) + 1), settings)
-        except http.HttpError as exc:
-            raise FetchError(str(exc)) from exc
-        pages.append(page)
-        last = max_pages(page)
-    return pages
+    return paged.numbered_pages(
+        client,
+        url,
+        settings,
+        lambda n: {"limit": limit, "page": n + 1},
+        lambda page, n: n + 1 >= max_pages(page),
+        MAX_PAGES,
+    )
 
 
 def max_pages(page: httpx.Response) -> int:
@@ -91,5 +78,5 @@ KIND = Kind(
     transform=unhcr.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv", "*.xlsx"),
-    fetcher=fetch,
+    fetcher=paged.marked_fetcher(API_PATH, read_since),
 )
