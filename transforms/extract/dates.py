@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 
 from transforms.extract.numbers import MONTHS
+from transforms.extract.textfix import lowered
 
 WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 DAY = r"(?P<{}>\d{{1,2}})(?:st|nd|rd|th)?"
@@ -19,9 +20,8 @@ DATE_PHRASE = re.compile(
     rf"\b(?:{DAY.format('d1')}\s+(?:of\s+)?(?P<m1>{MONTHS})\.?(?:,?\s+(?P<y1>\d{{4}}))?"
     rf"|(?P<m2>{MONTHS})\.?\s+{DAY.format('d2')}\b(?:,?\s+(?P<y2>\d{{4}}))?"
     rf"|(?:(?:early|mid|late)[\s-]?)?(?P<m3>{MONTHS})\.?(?:\s+(?P<y3>\d{{4}}))?"
-    rf"|(?P<rel>yesterday|today|last\s+(?:week|month))|(?:last\s+)?(?P<wd>{WEEKDAYS}))\b",
-    re.IGNORECASE,
-)
+    rf"|(?P<rel>yesterday|today|last\s+(?:week|month))|(?:last\s+)?(?P<wd>{WEEKDAYS}))\b"
+)  # on lower-cased text
 PERIOD = re.compile(r"^(?:early|mid|late)[\s-]?")
 WEEKDAY_NUMBER = {name: i for i, name in enumerate(WEEKDAYS.split("|"))}
 MONTH_NUMBER = {name: i for i, name in enumerate(
@@ -31,7 +31,7 @@ MONTH_NUMBER = {name: i for i, name in enumerate(
 
 def event_date(sentence: str, published: date | None) -> date | None:
     """The first date phrase of the sentence as a date; relative phrases need `published`."""
-    for m in DATE_PHRASE.finditer(sentence):
+    for m in DATE_PHRASE.finditer(lowered(sentence)):
         month = m["m1"] or m["m2"] or m["m3"]
         if m["m3"] and m["y3"] is None and m.end() - m.start("m3") <= 3:
             continue  # "mar", "may" as words
@@ -39,7 +39,7 @@ def event_date(sentence: str, published: date | None) -> date | None:
         if year is None and published is None:
             continue
         found = read_phrase(m, month, year, published) or parse_phrase(
-            " ".join(PERIOD.sub("", m.group(0).lower()).split()), published
+            " ".join(PERIOD.sub("", m.group(0)).split()), published
         )
         if found is not None:
             return found
@@ -53,7 +53,7 @@ def read_phrase(
     if month is None:
         assert published is not None
         return relative(m["rel"], m["wd"], published)
-    number = MONTH_NUMBER[month[:3].lower()]
+    number = MONTH_NUMBER[month[:3]]
     day = int(m["d1"] or m["d2"] or 1)
     try:
         if year is not None:
@@ -68,9 +68,9 @@ def read_phrase(
 def relative(word: str | None, weekday: str | None, published: date) -> date:
     """Yesterday, today, last week or month, or the last such weekday before publication."""
     if weekday is not None:
-        back = (published.weekday() - WEEKDAY_NUMBER[weekday.lower()] - 1) % 7 + 1
+        back = (published.weekday() - WEEKDAY_NUMBER[weekday] - 1) % 7 + 1
         return published - timedelta(days=back)
-    word = " ".join(str(word).lower().split())
+    word = " ".join(str(word).split())
     if word == "last month":
         return (published.replace(day=1) - timedelta(days=1)).replace(day=1)
     return published - timedelta(days={"today": 0, "yesterday": 1, "last week": 7}[word])

@@ -73,14 +73,14 @@ class Figure:
 
 @cache
 def number_regex() -> re.Pattern[str]:
-    """The figure grammar as one compiled pattern; a range is two numbers and a connector."""
-    # A figure starts a word, or digits glued to a lower-case word in PDF text ("least140,000");
-    # the first assertion fails fast inside words, which keeps the scan cheap.
-    lead = r"(?:(?=\d)|\b)(?<![\d.,/])(?<!(?-i:[A-Z]))"
+    """The figure grammar as one compiled pattern, for lower-cased text; a range is two numbers
+    and a connector."""
+    # A figure starts a word, or digits glued to a word in PDF text ("least140,000"); the
+    # first assertion fails fast inside words, which keeps the scan cheap.
+    lead = r"(?:(?=\d)|\b)(?<![\d.,/])"
     return re.compile(
         rf"{lead}(?P<first>{NUMBER.replace('?P<', '?P<a_')})"
-        rf"(?:\s*(?:to|and|-|–)\s*(?P<second>{NUMBER}))?",
-        re.IGNORECASE,
+        rf"(?:\s*(?:to|and|-|–)\s*(?P<second>{NUMBER}))?"
     )
 
 
@@ -119,9 +119,15 @@ def _digits_value(text: str, scale: str | None) -> float | None:
 def figures(text: str) -> list[Figure]:
     """Every figure in `text` that could count people or homes (dates and years excluded)."""
     out: list[Figure] = []
-    if not QUICK.search(lowered(text)):
+    low = lowered(text)
+    if not QUICK.search(low):
         return out
-    for m in number_regex().finditer(text):
+    pos = 0
+    while m := number_regex().search(low, pos):
+        if m.start() and "A" <= text[m.start() - 1] <= "Z":  # a name: "M23", "COVID19"
+            pos = m.start() + 1
+            continue
+        pos = m.end()
         fig = _figure(text, m)
         if fig is not None:
             out.append(fig)
@@ -134,7 +140,8 @@ def _figure(text: str, m: re.Match[str]) -> Figure | None:
     if first is None or _is_date(text, m) or _is_year(m, first):
         return None
     before = text[max(0, m.start() - 40) : m.start()]
-    is_range = second is not None and (BETWEEN.search(before) or not AND.search(m.group(0)))
+    said = text[m.start() : m.end()]
+    is_range = second is not None and (BETWEEN.search(before) or not AND.search(said))
     value = max(first, second) if is_range and second is not None else first
     if is_range and second is not None and first < 1000 <= second and first < second / 1000:
         value = second

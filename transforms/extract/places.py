@@ -24,7 +24,7 @@ from transforms.extract.lexicon import (
     place_stopwords,
     regions,
 )
-from transforms.extract.segment import word_spans, words
+from transforms.extract.segment import WORD, words
 from transforms.extract.textfix import lowered
 
 PREFIX = re.compile(
@@ -157,21 +157,16 @@ class GazetteerPlaces:
 
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
-        found = words(text)
-        lower = words(lowered(text))  # the same words: lower case keeps offsets and classes
-        if not text.isascii():
-            lower = [w if w.isascii() else _key_word(w) for w in lower]
+        words = Words.of(text)
         starts = self.starts
-        spans: list[tuple[int, int]] | None = None
         out: list[Mention] = []
         resume = 0
-        for i in [i for i, w in enumerate(lower) if w in starts]:  # words that start a name
-            hit = self._longest_at(found, lower, i) if i >= resume else None
+        for i in [i for i, w in enumerate(words.keys) if w in starts]:  # words that start a name
+            hit = self._longest_at(words, i) if i >= resume else None
             if hit is None:
                 continue
             n, entry = hit
-            spans = spans or word_spans(text)
-            start, end = spans[i][0], spans[i + n - 1][1]
+            start, end = words.starts[i], words.end(i + n - 1)
             out.append(
                 Mention(
                     start, end, text[start:end], entry.kind, entry.iso3, entry.units, entry.cities
@@ -180,23 +175,47 @@ class GazetteerPlaces:
             resume = i + n
         return out
 
-    def _longest_at(self, found: list[str], lower: list[str], i: int) -> tuple[int, Entry] | None:
+    def _longest_at(self, words: Words, i: int) -> tuple[int, Entry] | None:
         """The longest name starting at word i whose words are cased as a name's."""
         lengths = []
         key: tuple[str, ...] = ()
-        for j in range(i, len(lower)):  # on while some name starts with these words
-            key += (lower[j],)
+        for j in range(i, len(words.keys)):  # on while some name starts with these words
+            key += (words.keys[j],)
             if key not in self.prefixes:
                 break
             if key in self.index:
                 lengths.append(len(key))
         for n in reversed(lengths):
-            entry = self.index[tuple(lower[i : i + n])]
-            cased = [w != lw for w, lw in zip(found[i : i + n], lower[i : i + n], strict=True)]
+            entry = self.index[key[:n]]
+            cased = [words.cased(k) for k in range(i, i + n)]
             if not any(cased) or (entry.upper and not all(cased)):
                 continue
             return n, entry
         return None
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text's words as the index keys them, from one scan of its lower-case copy."""
+
+    text: str
+    lower: list[str]
+    keys: list[str]  # lower case, accents off
+    starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        found = list(WORD.finditer(lowered(text)))
+        lower = list(map(re.Match.group, found))
+        keys = lower if text.isascii() else [w if w.isascii() else _key_word(w) for w in lower]
+        return cls(text, lower, keys, list(map(re.Match.start, found)))
+
+    def end(self, k: int) -> int:
+        return self.starts[k] + len(self.lower[k])
+
+    def cased(self, k: int) -> bool:
+        """Word k is written otherwise than its key: a capital, or an accent the key drops."""
+        return self.text[self.starts[k] : self.end(k)] != self.keys[k]
 
 
 REGION = 1_000_000  # the weight a listed region gets among namesake towns

@@ -24,11 +24,6 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each item `words` returns."""
-    return [m.span() for m in WORD.finditer(text)]
-
-
 def sentences(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) character offsets of each sentence of the text."""
     start = 0
