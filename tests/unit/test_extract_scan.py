@@ -8,6 +8,7 @@ import pytest
 
 from transforms.extract import extract
 from transforms.extract.lexicon import term_patterns
+from transforms.extract.numbers import figures
 from transforms.extract.places import gazetteer_places
 from transforms.extract.terms import term_mentions
 from transforms.extract.textfix import lowered
@@ -47,6 +48,20 @@ def test_headline_capitals_give_the_same_fact_as_sentence_case() -> None:
     assert [(f.figure, f.term, f.qualifier) for f in upper] == [
         (f.figure, f.term, f.qualifier) for f in plain
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("TWO MILLION PEOPLE", [2_000_000]),
+        ("Tens Of Thousands fled", [10_000]),
+        ("Between 2,000 AND 4,000 people", [4_000]),
+        ("M23 took 5 towns; COVID19 reached 3 camps", [5, 3]),
+        ("at least140,000 people", [140_000]),
+    ],
+)
+def test_figures_in_capitals_read_as_in_lower_case(text: str, values: list[int]) -> None:
+    assert [f.value for f in figures(text)] == values
 
 
 @pytest.mark.parametrize(
