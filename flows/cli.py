@@ -117,21 +117,11 @@ def _check_kinds(sources: list[SourceConfig]) -> None:
 
 def _run_pipeline(settings: Settings, sources: list[SourceConfig]) -> bool:
     """Run the flow, print the counts table and where things are; True when it failed."""
-    for key, value in CONSOLE_LOGGING.items():
-        os.environ.setdefault(key, value)
-    if not os.environ.get("PREFECT_API_URL"):
-        err.print(
-            "Starting a temporary Prefect API (about 10 s; set PREFECT_API_URL to use a running "
-            "server)…",
-            style="dim",
-        )
-    from flows.pipeline import pipeline
     from warehouse.status import run_counts
 
-    err.print(
-        f"Running {len(sources)} source(s): {', '.join(s.name for s in sources)}", style="dim"
-    )
-    state = pipeline(sources, str(settings.home.resolve()), return_state=True)
+    for key, value in CONSOLE_LOGGING.items():
+        os.environ.setdefault(key, value)
+    state = _run_flow(settings, sources)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)
     _print_rows(rows, "table", title="Rows per source and table")
@@ -144,6 +134,32 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig]) -> bool:
     if report.exists():
         out.print(f"report:    {report.resolve()}")
     return failed
+
+
+def _run_flow(settings: Settings, sources: list[SourceConfig]) -> Any:
+    """The pipeline's final state; a temporary Prefect API boots while the pipeline imports."""
+    from flows.api_server import api_configured, prefect_api
+    from flows.server import ServerStartError
+
+    if not api_configured():
+        err.print(
+            "Starting a temporary Prefect API (set PREFECT_API_URL to use a running server)…",
+            style="dim",
+        )
+    try:
+        with prefect_api(Path(os.environ["PREFECT_HOME"])) as serving:
+            from expectations.runner import prewarm
+            from flows.pipeline import pipeline
+
+            prewarm()  # Great Expectations imports on a thread meanwhile
+            with serving():
+                err.print(
+                    f"Running {len(sources)} source(s): {', '.join(s.name for s in sources)}",
+                    style="dim",
+                )
+                return pipeline(sources, str(settings.home.resolve()), return_state=True)
+    except ServerStartError as exc:
+        raise fail(str(exc), code=1) from None
 
 
 def _failure_lines(message: str | None) -> list[str]:

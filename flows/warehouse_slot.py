@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
@@ -11,6 +12,8 @@ from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.settings import get_current_settings
+
+from flows.api_server import TEMPORARY_API_ENV
 
 LIMIT = "sitrep-warehouse"
 # A run waits this long for another run's load before failing with a clear timeout.
@@ -27,11 +30,12 @@ def api_url() -> str | None:
 def warehouse_slot() -> Iterator[None]:
     """Hold the one `sitrep-warehouse` slot when a Prefect server arbitrates between machines.
 
-    Without a server each process has its own temporary API, so only the file lock taken by
+    Without a server each process has its own temporary API (Prefect's ephemeral one, or the
+    one the CLI starts and marks with SITREP_TEMPORARY_API), so only the file lock taken by
     `warehouse.load` (and by readers through `lock_for`) keeps writers apart.
     """
     url = api_url()
-    if url is None:
+    if url is None or os.environ.get(TEMPORARY_API_ENV):
         yield
         return
     ensure_limit(url)
