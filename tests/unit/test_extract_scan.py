@@ -7,7 +7,7 @@ import re
 import pytest
 
 from transforms.extract import extract
-from transforms.extract.lexicon import term_patterns
+from transforms.extract.lexicon import first_test, term_patterns, terms_regex
 from transforms.extract.numbers import figures
 from transforms.extract.places import gazetteer_places
 from transforms.extract.terms import term_mentions
@@ -25,6 +25,26 @@ def test_term_patterns_are_lower_case() -> None:
     # they are matched against lower-cased text without re.IGNORECASE
     for pattern in term_patterns():
         assert not re.search(r"(?<!\\)[A-Z]", pattern.regex.pattern), pattern.regex.pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "test"),
+    [
+        ("(?:temporary|emergency) shelters?|camps?", "(?=[cet])"),
+        ("d[ée]plac\\w*|idps\\b", "(?=[di])"),
+        ("[ée]vacu\\w*|x", "(?=[exé])"),
+        ("(?:ab)+c|x", "(?=[ax])"),
+        ("\\bcamp|x", ""),  # a word boundary first: no test
+        ("(?:a)?b", ""),  # an optional start: no test
+    ],
+)
+def test_first_test_lists_the_characters_a_match_can_begin_with(pattern: str, test: str) -> None:
+    assert first_test(pattern) == test
+
+
+def test_the_terms_scan_has_a_first_test() -> None:
+    # a row starting otherwise (\b, an optional group) drops it and slows the scan twofold
+    assert terms_regex().pattern.startswith("(?=[")
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).parent / "data"
 
@@ -48,8 +50,35 @@ def _spaced(pattern: str) -> str:
 def terms_regex() -> re.Pattern[str]:
     """One alternation of every term pattern, a named group per row, for a single scan of
     lower-cased text (the patterns are lower case)."""
-    parts = [f"(?P<t{i}>{p.regex.pattern})" for i, p in enumerate(term_patterns())]
-    return re.compile("|".join(parts))
+    alternation = "|".join(f"(?P<t{i}>{p.regex.pattern})" for i, p in enumerate(term_patterns()))
+    return re.compile(f"{first_test(alternation)}(?:{alternation})")
+
+
+def first_test(pattern: str) -> str:
+    """A lookahead for the characters a match can begin with ("" when unsure): the scan then
+    skips most positions after one test instead of trying every alternative there."""
+    found = _initials(importlib.import_module("re._parser").parse(pattern).data)
+    return f"(?=[{re.escape(''.join(sorted(found)))}])" if found else ""
+
+
+def _initials(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """First characters of a parsed pattern: literals, classes of literals, groups, branches."""
+    if not items:
+        return None
+    op, arg = items[0]
+    kind = str(op)
+    if kind == "LITERAL":
+        return {chr(arg)}
+    if kind == "IN" and all(str(o) == "LITERAL" for o, _ in arg):
+        return {chr(v) for _, v in arg}
+    if kind == "SUBPATTERN":
+        return _initials(arg[3].data)
+    if kind in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
+        return _initials(arg[2].data)
+    if kind == "BRANCH":
+        branches = [_initials(b.data) for b in arg[1]]
+        return None if None in branches else set().union(*branches)  # type: ignore[arg-type]
+    return None
 
 
 @dataclass(frozen=True)
