@@ -11,17 +11,19 @@ import re
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 
+from transforms.extract.lexicon import first_test
 from transforms.extract.numbers import MONTHS
 from transforms.extract.textfix import lowered
 
 WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 DAY = r"(?P<{}>\d{{1,2}})(?:st|nd|rd|th)?"
-DATE_PHRASE = re.compile(
+PHRASE = (
     rf"\b(?:{DAY.format('d1')}\s+(?:of\s+)?(?P<m1>{MONTHS})\.?(?:,?\s+(?P<y1>\d{{4}}))?"
     rf"|(?P<m2>{MONTHS})\.?\s+{DAY.format('d2')}\b(?:,?\s+(?P<y2>\d{{4}}))?"
     rf"|(?:(?:early|mid|late)[\s-]?)?(?P<m3>{MONTHS})\.?(?:\s+(?P<y3>\d{{4}}))?"
     rf"|(?P<rel>yesterday|today|last\s+(?:week|month))|(?:last\s+)?(?P<wd>{WEEKDAYS}))\b"
-)  # on lower-cased text
+)
+DATE_PHRASE = re.compile(first_test(PHRASE) + PHRASE)  # on lower-cased text
 PERIOD = re.compile(r"^(?:early|mid|late)[\s-]?")
 WEEKDAY_NUMBER = {name: i for i, name in enumerate(WEEKDAYS.split("|"))}
 MONTH_NUMBER = {name: i for i, name in enumerate(

@@ -62,23 +62,41 @@ def first_test(pattern: str) -> str:
 
 
 def _initials(items: list[tuple[Any, Any]]) -> set[str] | None:
-    """First characters of a parsed pattern: literals, classes of literals, groups, branches."""
+    """First characters of a parsed pattern: literals, classes, groups, branches, repeats
+    (a zero-width anchor or an optional part before them is looked past)."""
     if not items:
         return None
     op, arg = items[0]
     kind = str(op)
+    if kind == "AT":  # a word boundary or an anchor takes no character
+        return _initials(items[1:])
     if kind == "LITERAL":
         return {chr(arg)}
-    if kind == "IN" and all(str(o) == "LITERAL" for o, _ in arg):
-        return {chr(v) for _, v in arg}
+    if kind == "IN":
+        return _class_initials(arg)
     if kind == "SUBPATTERN":
         return _initials(arg[3].data)
-    if kind in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
-        return _initials(arg[2].data)
     if kind == "BRANCH":
         branches = [_initials(b.data) for b in arg[1]]
         return None if None in branches else set().union(*branches)  # type: ignore[arg-type]
+    if kind in ("MAX_REPEAT", "MIN_REPEAT"):
+        first = _initials(arg[2].data)
+        rest = _initials(items[1:]) if arg[0] == 0 else set()
+        return None if first is None or rest is None else first | rest
     return None
+
+
+def _class_initials(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """The characters of a class of literals and digits; None for any other class."""
+    chars: set[str] = set()
+    for op, arg in items:
+        if str(op) == "LITERAL":
+            chars.add(chr(arg))
+        elif str(arg) == "CATEGORY_DIGIT":
+            chars.update("0123456789")
+        else:
+            return None
+    return chars
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from transforms import gazetteer
+from transforms.extract.lexicon import first_test
 from transforms.extract.numbers import MONTHS
 from transforms.extract.places import Mention, Unit
 
@@ -20,12 +21,13 @@ TITLE_BEFORE = re.compile(
     r"\b(?:minister|president|mr|mrs|ms|dr|gen|general|governor|mayor|senator|colonel)\.?\s+$",
     re.IGNORECASE,
 )
-NEAR_PLACE = re.compile(
+NEAR = (
     r"\b(?:[Ii]n|[Ff]rom|to|at|around|near|across|towards|into|"
     r"(?:town|city|village|district) of)\s+"
     r"(?:the\s+)?(?P<name>[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'-]*|de|del|do|da|dos|and\s+[A-Z]"
     r"[\w’'-]*)){0,3})"
 )
+NEAR_PLACE = re.compile(first_test(NEAR) + NEAR)
 NOT_NAMES = re.compile(
     rf"^(?:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the|a|an|this|"
     r"these|government|islamic|president|prime|minister|ministry|army|police|people|internally|"
