@@ -16,7 +16,7 @@ import pandas as pd
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, Reject, first_problem, problem, split_rejects
-from transforms.readers import by_content, column, extra_json, year_end, year_start
+from transforms.readers import by_content, column, extra_json, text, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 
 log = logging.getLogger(__name__)
@@ -187,6 +187,8 @@ def exact_duplicates(
     raw: pd.DataFrame, keep: pd.Series, name: str, first_row: int
 ) -> tuple[pd.Series, list[Reject]]:
     """Rows identical in every column to an earlier kept row, each rejected naming that row."""
+    if raw.empty:  # a header-only file: row-wise joins of no rows give a frame, not a Series
+        return pd.Series(False, index=raw.index, dtype=bool), []
     text = raw.astype("string").fillna("\x00").agg("\x1f".join, axis=1).where(keep)
     position = pd.Series(range(len(raw)), index=raw.index)
     first = position.groupby(text).transform("min")
@@ -215,7 +217,7 @@ def figure_rows(kept: pd.DataFrame, layout: Layout, fig: Figure, values: pd.Seri
         {
             "iso3": rows[layout.iso3].astype("string").str.strip().str.upper(),
             "admin_level": 0,
-            "place_name": column(rows, layout.country),
+            "place_name": text(rows, layout.country),
             "metric": fig.metric,
             "cause": fig.cause,
             "figure": value.astype("int64"),
@@ -223,7 +225,7 @@ def figure_rows(kept: pd.DataFrame, layout: Layout, fig: Figure, values: pd.Seri
             "qualifier": "exact",
             "period_start": start,
             "period_end": end,
-            "event_name": column(rows, "event_name"),
+            "event_name": text(rows, "event_name"),
             "extra": extra_json(
                 extra, ["country_name", "figure_rounded", "last_updated", *layout.extra]
             ),

@@ -11,7 +11,7 @@ import pandas as pd
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import by_content, column, extra_json
+from transforms.readers import by_content, column, extra_json, text
 from transforms.schema import empty, require_columns
 from transforms.source_terms import mapped
 
@@ -125,7 +125,7 @@ def canonical(
             "period_start": start,
             "period_end": end,
             "reported_on": created.dt.tz_localize(None).dt.normalize(),
-            "event_name": column(raw, "event_name"),
+            "event_name": text(raw, "event_name"),
             "extra": extra_json(notes, EXTRA),
         }
     )

@@ -76,3 +76,8 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame.columns:
         return frame[name]
     return pd.Series(pd.NA, index=frame.index, dtype="object")
+
+
+def text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A text column as text, whatever JSON put in its cells (a list, an object, a number)."""
+    return column(frame, name).astype("string")

@@ -18,8 +18,8 @@ from transforms import unhcr_odp, unhcr_prmn
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import by_content, column, extra_json, year_end, year_start
-from transforms.schema import SchemaDriftError, empty
+from transforms.readers import by_content, extra_json, text, year_end, year_start
+from transforms.schema import SchemaDriftError, empty, require_columns
 from transforms.source_terms import terms
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ def from_frame(raw: pd.DataFrame, layout: Wide, origin: Origin, first_row: int) 
     """Check the rows of a wide table and emit one row per known, non-zero figure."""
     if raw.empty:
         return Parsed(tables={"displacement": empty("displacement")})
+    needed = [layout.year, layout.asylum, layout.origin]
+    require_columns(f"{origin.name} (UNHCR {layout.name})", raw.columns, needed)
     raw = raw.reset_index(drop=True)
     year, bad_year = whole_numbers(raw[layout.year])
     present = [c for c in layout.figures if c in raw.columns]
@@ -134,7 +136,7 @@ def metric_rows(kept: pd.DataFrame, layout: Wide, col: str, values: pd.Series) -
         {
             "iso3": asylum,
             "admin_level": 0,
-            "place_name": column(rows, "coa_name"),
+            "place_name": text(rows, "coa_name"),
             "metric": metric,
             "cause": terms("unhcr", "cause").get(metric, "unknown"),
             "figure": value.astype("int64"),

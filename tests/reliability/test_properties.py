@@ -50,10 +50,7 @@ SHAPES = [
 ]
 PRESENT = [s for s in SHAPES if s.kind in registry() and (ROOT / s.path).exists()]
 # Crashes these tests found in normalisers owned elsewhere, kept visible until fixed.
-KNOWN = {
-    "idmc-gidd:hdx_conflict_idps_AFG.csv": "header-only CSV: ValueError in exact_duplicates",
-    "unhcr:unhcr_population_api_page_1.json": "missing field: KeyError, not SchemaDriftError",
-}
+KNOWN: dict[str, str] = {}
 
 
 def shape_id(shape: Shape) -> str:

@@ -144,3 +144,10 @@ def test_unknown_layout_is_schema_drift() -> None:
         idmc_gidd.parse(b"iso3,year,people\nAFG,2020,5\n", origin("x.csv"))
     empty_page = json.dumps({"results": [], "next": None}).encode()
     assert len(parsed("empty.json", empty_page).tables["displacement"]) == 0
+
+
+def test_header_only_csv_gives_no_rows_and_no_error() -> None:
+    header = (FIXTURES / HDX_DISASTERS).read_bytes().splitlines(keepends=True)[0]
+    result = parsed("header-only.csv", header)
+    assert len(result.tables["displacement"]) == 0
+    assert result.rejects["displacement"] == []

@@ -178,3 +178,11 @@ def test_unknown_shapes_are_clear_errors() -> None:
         unhcr.parse(b'{"results": []}', origin("x.json"))
     with pytest.raises(SchemaDriftError, match="coa_iso or ISO3CoA"):
         unhcr.parse(b"year,country,refugees\n2022,TCD,5\n", origin("x.csv"))
+
+
+@pytest.mark.parametrize("field", ["year", "coa_iso", "coo_iso"])
+def test_api_page_without_a_required_field_is_schema_drift_naming_it(field: str) -> None:
+    body = json.loads((FIXTURES / "unhcr_population_api_page_1.json").read_text())
+    body["items"] = [{k: v for k, v in item.items() if k != field} for item in body["items"]]
+    with pytest.raises(SchemaDriftError, match=f"page.json.*{field}"):
+        parsed("page.json", json.dumps(body).encode())
