@@ -36,8 +36,9 @@ def test_term_patterns_are_lower_case() -> None:
         ("(?:ab)+c|x", "(?=[ax])"),
         ("\\bcamp|x", "(?=[cx])"),  # a word boundary takes no character
         ("(?:early |mid-)?june", "(?=[ejm])"),
-        ("\\d{1,2} june", "(?=[0123456789])"),
-        ("\\s+camp|x", ""),  # any space: no test
+        ("\\d{1,2} june", "(?=[\\d])"),  # any digit, Arabic-Indic ones too
+        ("(?<=[.!?])\\s+|\\n", "(?=[\\s\\u000a])"),  # a lookbehind takes no character
+        ("\\w+camp|x", ""),  # any word character: no test
         ("(?:a)?", ""),  # may match nothing: no test
     ],
 )

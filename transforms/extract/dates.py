@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 
-from transforms.extract.lexicon import first_test
+from transforms.extract.lexicon import compile_scan
 from transforms.extract.numbers import MONTHS
 from transforms.extract.textfix import lowered
 
@@ -23,7 +23,7 @@ PHRASE = (
     rf"|(?:(?:early|mid|late)[\s-]?)?(?P<m3>{MONTHS})\.?(?:\s+(?P<y3>\d{{4}}))?"
     rf"|(?P<rel>yesterday|today|last\s+(?:week|month))|(?:last\s+)?(?P<wd>{WEEKDAYS}))\b"
 )
-DATE_PHRASE = re.compile(first_test(PHRASE) + PHRASE)  # on lower-cased text
+DATE_PHRASE = compile_scan(PHRASE)  # on lower-cased text
 PERIOD = re.compile(r"^(?:early|mid|late)[\s-]?")
 WEEKDAY_NUMBER = {name: i for i, name in enumerate(WEEKDAYS.split("|"))}
 MONTH_NUMBER = {name: i for i, name in enumerate(

@@ -51,14 +51,19 @@ def terms_regex() -> re.Pattern[str]:
     """One alternation of every term pattern, a named group per row, for a single scan of
     lower-cased text (the patterns are lower case)."""
     alternation = "|".join(f"(?P<t{i}>{p.regex.pattern})" for i, p in enumerate(term_patterns()))
-    return re.compile(f"{first_test(alternation)}(?:{alternation})")
+    return compile_scan(alternation)
+
+
+def compile_scan(pattern: str) -> re.Pattern[str]:
+    """The pattern compiled behind its first-character test, for scans with finditer/search."""
+    return re.compile(f"{first_test(pattern)}(?:{pattern})")
 
 
 def first_test(pattern: str) -> str:
     """A lookahead for the characters a match can begin with ("" when unsure): the scan then
     skips most positions after one test instead of trying every alternative there."""
     found = _initials(importlib.import_module("re._parser").parse(pattern).data)
-    return f"(?=[{re.escape(''.join(sorted(found)))}])" if found else ""
+    return f"(?=[{''.join(sorted(found))}])" if found else ""
 
 
 def _initials(items: list[tuple[Any, Any]]) -> set[str] | None:
@@ -68,10 +73,10 @@ def _initials(items: list[tuple[Any, Any]]) -> set[str] | None:
         return None
     op, arg = items[0]
     kind = str(op)
-    if kind == "AT":  # a word boundary or an anchor takes no character
+    if kind in ("AT", "ASSERT", "ASSERT_NOT"):  # a boundary or lookaround takes no character
         return _initials(items[1:])
     if kind == "LITERAL":
-        return {chr(arg)}
+        return {_char(chr(arg))}
     if kind == "IN":
         return _class_initials(arg)
     if kind == "SUBPATTERN":
@@ -87,16 +92,24 @@ def _initials(items: list[tuple[Any, Any]]) -> set[str] | None:
 
 
 def _class_initials(items: list[tuple[Any, Any]]) -> set[str] | None:
-    """The characters of a class of literals and digits; None for any other class."""
+    """A class of literals, digits and spaces as class items; None for any other class."""
     chars: set[str] = set()
     for op, arg in items:
         if str(op) == "LITERAL":
-            chars.add(chr(arg))
-        elif str(arg) == "CATEGORY_DIGIT":
-            chars.update("0123456789")
+            chars.add(_char(chr(arg)))
+        elif str(arg) in CATEGORIES:
+            chars.add(CATEGORIES[str(arg)])
         else:
             return None
     return chars
+
+
+CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s"}
+
+
+def _char(c: str) -> str:
+    """A character as a class item: escaped, by code when unprintable."""
+    return re.escape(c) if c.isprintable() else f"\\u{ord(c):04x}"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from transforms import gazetteer
-from transforms.extract.lexicon import first_test
+from transforms.extract.lexicon import compile_scan
 from transforms.extract.numbers import MONTHS
 from transforms.extract.places import Mention, Unit
 
@@ -27,7 +27,7 @@ NEAR = (
     r"(?:the\s+)?(?P<name>[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'-]*|de|del|do|da|dos|and\s+[A-Z]"
     r"[\w’'-]*)){0,3})"
 )
-NEAR_PLACE = re.compile(first_test(NEAR) + NEAR)
+NEAR_PLACE = compile_scan(NEAR)
 NOT_NAMES = re.compile(
     rf"^(?:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the|a|an|this|"
     r"these|government|islamic|president|prime|minister|ministry|army|police|people|internally|"

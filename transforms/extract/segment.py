@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from transforms.extract.lexicon import compile_scan
+
 WORD = re.compile(r"[^\W_]+|[^\w\s]")
 # Sentence ends: . ! ? (and closing quotes) before a capital, digit or quote; or a line break
 # before a capital (paragraphs, list items).
-SENTENCE_END = re.compile(
+SENTENCE_END = compile_scan(
     r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])(?<!\b[A-Z]\.\s)(?<!\b(?:Mr|Dr|St|Mt|No)\.\s)"
     r"|\s*\n\s*\n\s*|\s*\n(?=[A-Z0-9\"“•*-])"
 )
