@@ -138,11 +138,13 @@ def figures(text: str) -> list[Figure]:
 
 def _figure(text: str, m: re.Match[str]) -> Figure | None:
     """The figure a match of the lower-cased text stands for; None for dates and years."""
+    if _is_year(m) or _is_date(text, m):
+        return None
     g = m.groupdict()
     first = _value(g, "a_")
-    second = _value(g, "") if g["second"] else None
-    if first is None or _is_date(text, m) or _is_year(m, first):
+    if first is None:
         return None
+    second = _value(g, "") if g["second"] else None
     before = text[max(0, m.start() - 40) : m.start()]
     said = text[m.start() : m.end()]
     is_range = second is not None and (BETWEEN.search(before) or not AND.search(said))
@@ -180,7 +182,7 @@ def _is_date(text: str, m: re.Match[str]) -> bool:
     return bool(MONTH_BEFORE.search(text[max(0, m.start() - 12) : m.start()]))
 
 
-def _is_year(m: re.Match[str], value: float) -> bool:
+def _is_year(m: re.Match[str]) -> bool:
     """A bare four-digit year (1900-2099) written without separators."""
     digits = m.group("a_digits") or ""
     return bool(YEAR.fullmatch(digits)) and not m.group("a_dscale")
