@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Literal
 
 from transforms.parsed import InputError
 
 ZIP = b"PK\x03\x04"  # xlsx (and any OOXML) is a zip archive
 OLE = b"\xd0\xcf\x11\xe0"  # legacy .xls
+# Parts of a workbook inflating past this are a zip bomb, not data: the statistics
+# workbooks sitrep reads inflate to tens of MB at most.
+MAX_INFLATED = 2**30
 
 
 def content_kind(raw: bytes, name: str) -> Literal["json", "xlsx", "csv"]:
@@ -27,3 +32,18 @@ def content_kind(raw: bytes, name: str) -> Literal["json", "xlsx", "csv"]:
             "the service probably sent an error page)"
         )
     return "csv"
+
+
+def check_workbook_size(raw: bytes, name: str, limit: int = MAX_INFLATED) -> None:
+    """InputError when the workbook's parts would inflate past `limit` (read from the zip's
+    directory, nothing inflated), so a small file cannot fill the memory."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            inflated = sum(item.file_size for item in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{name}: not a readable xlsx workbook ({exc})") from exc
+    if inflated > limit:
+        raise InputError(
+            f"{name}: workbook inflates to {inflated} bytes, over the limit of {limit} "
+            "(a zip bomb or not a statistics workbook)"
+        )

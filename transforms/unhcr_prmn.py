@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+import openpyxl
 import pandas as pd
 
 from transforms.figures import whole_numbers
@@ -18,6 +19,7 @@ from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
 from transforms.readers import extra_json
 from transforms.schema import empty, require_columns
+from transforms.sniff import check_workbook_size
 from transforms.source_terms import mapped
 
 MONTH = "Month End"
@@ -33,20 +35,36 @@ def is_workbook(raw: bytes) -> bool:
 
 
 def read_sheet(raw: bytes, name: str) -> pd.DataFrame:
-    """The first sheet as text cells (formula cells without a saved value are empty)."""
+    """The first sheet as text cells (formula cells without a saved value are empty); a zip
+    bomb or a sheet without the PRMN columns is refused before its rows are read."""
+    check_workbook_size(raw, name)
+    require_columns(f"{name} (UNHCR PRMN)", header(raw, name), [MONTH, REGION, REASON, PEOPLE])
     try:
-        sheets = pd.read_excel(io.BytesIO(raw), sheet_name=None, dtype="string", engine="openpyxl")
+        sheets = pd.read_excel(io.BytesIO(raw), sheet_name=0, dtype="string", engine="openpyxl")
     except (zipfile.BadZipFile, ValueError, KeyError) as exc:
         raise InputError(f"{name}: not a readable xlsx workbook ({exc})") from exc
-    frame = next(iter(sheets.values()), pd.DataFrame())
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    sheets.columns = [str(c).strip() for c in sheets.columns]
+    return sheets
+
+
+def header(raw: bytes, name: str) -> list[str]:
+    """The first row of the first sheet, streamed: nothing below it is read."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{name}: not a readable xlsx workbook ({exc})") from exc
+    try:
+        if not book.worksheets:
+            return []
+        first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+        return [str(c).strip() for c in first]
+    finally:
+        book.close()
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
     """A PRMN arrivals workbook into new displacements per month, district and reason."""
     frame = read_sheet(raw, origin.name)
-    require_columns(f"{origin.name} (UNHCR PRMN)", frame.columns, [MONTH, REGION, REASON, PEOPLE])
     if frame.empty:
         return Parsed(tables={"displacement": empty("displacement")})
     month_end = pd.to_datetime(frame[MONTH].str.strip(), errors="coerce", format="%d/%m/%Y")

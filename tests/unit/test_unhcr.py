@@ -12,10 +12,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.reliability.bombs import xlsx_bomb
 from transforms import unhcr
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed
 from transforms.schema import SchemaDriftError, conform
+from transforms.sniff import check_workbook_size
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 POPULATION = "unhcr_population_2022_slice.csv"
@@ -186,3 +188,16 @@ def test_api_page_without_a_required_field_is_schema_drift_naming_it(field: str)
     body["items"] = [{k: v for k, v in item.items() if k != field} for item in body["items"]]
     with pytest.raises(SchemaDriftError, match=f"page.json.*{field}"):
         parsed("page.json", json.dumps(body).encode())
+
+
+def test_workbook_inflating_past_the_limit_is_refused_unread() -> None:
+    raw = (FIXTURES / PRMN).read_bytes()
+    check_workbook_size(raw, PRMN)  # the real workbook is well under the limit
+    with pytest.raises(InputError, match=f"{PRMN}: workbook inflates to .* over the limit of 1000"):
+        check_workbook_size(raw, PRMN, limit=1000)
+
+
+def test_workbook_without_prmn_columns_is_refused_from_its_header(tmp_path: Path) -> None:
+    bomb = xlsx_bomb(tmp_path / "bomb.xlsx", 200_000)  # 13 MB of rows once inflated
+    with pytest.raises(SchemaDriftError, match=r"bomb\.xlsx.*Month End"):
+        parsed("bomb.xlsx", bomb.read_bytes())
