@@ -188,9 +188,8 @@ def not_places() -> tuple[str, ...]:
 @cache
 def place_stopwords() -> frozenset[str]:
     """Place names that are ordinary words ("Most", "Same", "Central"); never matched alone."""
-    from spacy.lang.en.stop_words import STOP_WORDS  # a word list only, no model
-
-    return frozenset(w.casefold() for w in _lines("place_stopwords.txt")) | STOP_WORDS
+    words = _lines("place_stopwords.txt") + _lines("stop_words_en.txt")
+    return frozenset(w.casefold() for w in words)
 
 
 @cache

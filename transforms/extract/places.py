@@ -72,6 +72,8 @@ class PlaceFinder(Protocol):
 
 def fold(text: str) -> str:
     """Accents removed, for matching names written without them."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
