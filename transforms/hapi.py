@@ -20,7 +20,7 @@ from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
 from transforms.schema import require_columns
-from transforms.sniff import content_kind
+from transforms.sniff import content_kind, utf8
 
 REQUIRED = [
     "location_code",
@@ -56,6 +56,7 @@ EXTRA = [
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
     """A HAPI idps page (JSON `{"data": [...]}`) or table (CSV), told apart by content."""
+    raw = utf8(raw, origin.name)
     kind = content_kind(raw, origin.name)
     if kind == "xlsx":
         raise InputError(f"{origin.name}: a workbook; HAPI idps comes as JSON or CSV")

@@ -20,6 +20,7 @@ from transforms.hxl_tags import HxlTable, Tag, from_rows, is_hxl_row, read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, Reject, first_problem
 from transforms.places import country_iso3
+from transforms.sniff import utf8
 
 __all__ = ["HxlTable", "Tag", "from_rows", "is_hxl_row", "parse", "read_csv", "to_displacement"]
 
@@ -255,7 +256,7 @@ def canonical(long: pd.DataFrame) -> pd.DataFrame:
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
     """A CSV whose second row is HXL hashtags; InputError when it is not."""
-    table = read_csv(raw, origin.name)
+    table = read_csv(utf8(raw, origin.name), origin.name)
     if not table.tags:
         raise InputError(
             f"{origin.name}: the second row is not HXL hashtags (#country+code, "

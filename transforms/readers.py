@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from transforms import hxl_tags
+from transforms import hxl_tags, sniff
 from transforms.parsed import InputError
 
 T = TypeVar("T")
@@ -22,6 +22,7 @@ def by_content(
 ) -> T:
     """`json_doc(body)` for a JSON file, else `csv_rows(frame, first file row)` for a CSV:
     sources serve both formats, so the content decides, not the file name."""
+    raw = sniff.utf8(raw, name)
     if looks_like_json(raw):
         return json_doc(json_body(raw, name))
     return csv_rows(*read_csv(raw, name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 from typing import Literal
@@ -10,6 +11,7 @@ from transforms.parsed import InputError
 
 ZIP = b"PK\x03\x04"  # xlsx (and any OOXML) is a zip archive
 OLE = b"\xd0\xcf\x11\xe0"  # legacy .xls
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # Excel's "Unicode text" CSVs
 # Parts of a workbook inflating past this are a zip bomb, not data: the statistics
 # workbooks sitrep reads inflate to tens of MB at most.
 MAX_INFLATED = 2**30
@@ -47,3 +49,16 @@ def check_workbook_size(raw: bytes, name: str, limit: int = MAX_INFLATED) -> Non
             f"{name}: workbook inflates to {inflated} bytes, over the limit of {limit} "
             "(a zip bomb or not a statistics workbook)"
         )
+
+
+def utf8(raw: bytes, name: str) -> bytes:
+    """UTF-16 text (told by its byte-order mark) re-encoded as UTF-8; any other bytes as they
+    are. Without this a UTF-16 CSV's NUL bytes read as a binary file."""
+    if not raw.startswith(UTF16_BOMS):
+        return raw
+    try:
+        return raw.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name}: opens with a UTF-16 byte-order mark but is not UTF-16 text ({exc})"
+        ) from exc
