@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -95,8 +96,11 @@ def validate(df: pd.DataFrame, table: str) -> Validation:
     return Validation(results=results, reasons=reasons, reject_rate_limit=limit)
 
 
-def validate_file(path: Path | str, table: str) -> FileValidation:
-    """Apply `expectations/<table>.json` to a lake parquet file, in bounded memory."""
+def validate_file(path: Path | str, table: str, filesystems: Sequence[Any] = ()) -> FileValidation:
+    """Apply `expectations/<table>.json` to a lake parquet file, in bounded memory.
+
+    `filesystems` are fsspec filesystems DuckDB reads a remote lake URL through.
+    """
     suite = load_suite(table)
     prewarm()
     where = pushdown.literal(str(path))
@@ -104,6 +108,8 @@ def validate_file(path: Path | str, table: str) -> FileValidation:
         f"(SELECT *, file_row_number AS _row FROM read_parquet({where}, file_row_number = true))"
     )
     with duckdb.connect() as con:
+        for fs in filesystems:
+            con.register_filesystem(fs)
         found = pushdown.scan(con, source, suite)
         rows = sample_rows(found, found.element_count)
         columns = ", ".join(pushdown.quote(c) for c in pushdown.columns(suite["expectations"]))

@@ -7,10 +7,12 @@ A location is a local path or any fsspec URL (`file://`, `s3://bucket/lake`, `me
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import fsspec
 import pandas as pd
 import pyarrow as pa
@@ -78,9 +80,13 @@ def write_canonical(
 
 def write_quarantine(location: str | Path, frame: pd.DataFrame, options: Options = None) -> str:
     """Quarantined rows (row_no, source_url, source_record_id, reason, record)."""
+    return write_atomic(location, quarantine_table(frame), options)
+
+
+def quarantine_table(frame: pd.DataFrame) -> pa.Table:
+    """Quarantined rows as an Arrow table in the quarantine file's schema."""
     cols = [f.name for f in QUARANTINE_SCHEMA]
-    table = pa.Table.from_pandas(frame[cols], schema=QUARANTINE_SCHEMA, preserve_index=False)
-    return write_atomic(location, table, options)
+    return pa.Table.from_pandas(frame[cols], schema=QUARANTINE_SCHEMA, preserve_index=False)
 
 
 def read(location: str | Path, options: Options = None) -> pd.DataFrame:
@@ -88,3 +94,109 @@ def read(location: str | Path, options: Options = None) -> pd.DataFrame:
     fs, path = filesystem(str(location), options)
     with fs.open(path, "rb") as src:
         return pq.read_table(src).to_pandas()
+
+
+class TableWriter:
+    """One table's rows of a source run, written batch by batch as they are parsed.
+
+    Each raw file's rows go to a part file of their own (`with writer.file():`), so a file
+    found unreadable halfway is dropped whole; `close()` joins the parts into the partition
+    file under a temporary name and moves it into place. Memory holds one batch at a time.
+    """
+
+    def __init__(self, location: str, schema: pa.Schema, options: Options = None) -> None:
+        self.location, self.schema, self.options = location, schema, options
+        self.fs, path = filesystem(location, options)
+        self.parent, self.name = path.rsplit("/", 1)
+        self.parts: list[str] = []
+        self.rows = 0
+        self._open: tuple[Any, pq.ParquetWriter] | None = None
+        self._file_rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Append rows (already in the table's schema) to the current file's part."""
+        if not table.num_rows:
+            return
+        if self._open is None:
+            part = f"{self.parent}/.{self.name}.part{len(self.parts)}-{os.getpid()}"
+            self.fs.makedirs(self.parent, exist_ok=True)
+            out = self.fs.open(part, "wb")
+            self._open = (out, pq.ParquetWriter(out, self.schema))
+            self.parts.append(part)
+        self._open[1].write_table(table)
+        self._file_rows += table.num_rows
+
+    @contextmanager
+    def file(self) -> Iterator[None]:
+        """Rows written inside the block belong to one raw file: kept together or dropped."""
+        self._file_rows = 0
+        try:
+            yield
+        except BaseException:
+            if self._close_part() is not None:
+                self.fs.rm(self.parts.pop())
+            raise
+        self._close_part()
+        self.rows += self._file_rows
+
+    def _close_part(self) -> str | None:
+        if self._open is None:
+            return None
+        out, writer = self._open
+        writer.close()
+        out.close()
+        self._open = None
+        return self.parts[-1]
+
+    def close(self) -> str:
+        """The partition file in place (empty when no row came); its location."""
+        path = f"{self.parent}/{self.name}"
+        if len(self.parts) == 1:
+            self.fs.mv(self.parts[0], path)
+            return self.location
+        tmp = f"{self.parent}/.{self.name}.tmp-{os.getpid()}"
+        self.fs.makedirs(self.parent, exist_ok=True)
+        with self.fs.open(tmp, "wb") as out, pq.ParquetWriter(out, self.schema) as writer:
+            for part in self.parts:
+                with self.fs.open(part, "rb") as src:
+                    for batch in pq.ParquetFile(src).iter_batches():
+                        writer.write_batch(batch)
+        self.fs.mv(tmp, path)
+        for part in self.parts:
+            self.fs.rm(part)
+        return self.location
+
+
+def split_failed(
+    location: str, failures: pa.Table, schema: pa.Schema, options: Options = None
+) -> pd.DataFrame:
+    """Take the rows listed in `failures` (0-based `row_no`, `reason`) out of a lake file.
+
+    The file is rewritten with the other rows, streamed through DuckDB; the failed rows come
+    back as a frame with their `row_no` and `reason`, for the quarantine.
+    """
+    fs, path = filesystem(location, options)
+    source = f"read_parquet({_literal(location)}, file_row_number = true)"
+    with duckdb.connect() as con:
+        if not is_local(location):
+            con.register_filesystem(fs)
+        con.register("failures", failures)
+        failed = con.sql(
+            f"SELECT l.* EXCLUDE (file_row_number), f.row_no, f.reason FROM {source} l "
+            "JOIN failures f ON l.file_row_number = f.row_no ORDER BY f.row_no"
+        ).to_df()
+        kept = con.sql(
+            f"SELECT * EXCLUDE (file_row_number) FROM {source} "
+            "WHERE file_row_number NOT IN (SELECT row_no FROM failures)"
+        ).fetch_record_batch()
+        parent, name = path.rsplit("/", 1)
+        tmp = f"{parent}/.{name}.kept-{os.getpid()}"
+        with fs.open(tmp, "wb") as out, pq.ParquetWriter(out, schema) as writer:
+            for batch in kept:
+                writer.write_table(pa.Table.from_batches([batch]).select(schema.names).cast(schema))
+    fs.mv(tmp, path)
+    return failed
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

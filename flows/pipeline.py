@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from expectations.runner import validate
+from expectations.runner import prewarm, validate_file
 from flows import lake
 from flows.artifacts import publish, summarise
 from flows.fetch import FetchError, RawFile
@@ -25,8 +27,8 @@ from flows.sources import Kind, get_kind
 from flows.warehouse_slot import warehouse_slot
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject, rejects_frame
-from transforms.places import resolve_admin, unresolved_admin
-from transforms.schema import SchemaDriftError, conform
+from transforms.places import resolve_and_count
+from transforms.schema import TABLES, SchemaDriftError, conform
 from warehouse.load import LoadRequest, TableLoad, load, record_failure, results_as_dicts
 
 
@@ -83,77 +85,87 @@ def fetch(source: SourceConfig, home: str) -> list[RawFile]:
     persist_result=False,
 )
 def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str) -> SourceOutcome:
-    """Transform every raw file; canonical rows to the lake, unusable rows to quarantine."""
+    """Transform every raw file, batch by batch: canonical rows to the lake, unusable rows to
+    quarantine. Memory holds one batch, whatever the size of the files."""
     settings = Settings(home=Path(home))
     kind = get_kind(source.kind)
     outcome = SourceOutcome(source.name, kind.name, run_id, locations=[r.location for r in raws])
     marked = [r.watermark for r in raws if isinstance(r, MarkedFile)]
     outcome.watermark = marked[-1] if marked else None  # the marks after the whole fetch
-    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in kind.tables}
-    rejected: dict[str, list[pd.DataFrame]] = {t: [] for t in kind.tables}
+    options = settings.storage_options()
+    prewarm()  # Great Expectations loads on a thread while the files are parsed
+    writers = {
+        table: (
+            lake.TableWriter(
+                lake.partition_path(settings.lake_root, table, source.name, run_id),
+                TABLES[table],
+                options,
+            ),
+            lake.TableWriter(
+                lake.partition_path(settings.quarantine_root, table, source.name, run_id),
+                lake.QUARANTINE_SCHEMA,
+                options,
+            ),
+        )
+        for table in kind.tables
+    }
+    unresolved = [0, 0]
     for raw in raws:
         origin = Origin(source.name, raw.location, raw.retrieved_at, run_id)
-        parsed = _parse(kind, raw, origin, outcome)
-        for table in kind.tables:
-            if len(parsed.tables.get(table, ())):
-                frames[table].append(_with_places(table, parsed.tables[table], origin))
-            if parsed.rejects.get(table):
-                rej = rejects_frame(parsed.rejects[table]).assign(source_url=raw.location)
-                rejected[table].append(rej)
-    for table in kind.tables:
+        try:
+            with ExitStack() as files:
+                for good, bad in writers.values():
+                    files.enter_context(good.file())
+                    files.enter_context(bad.file())
+                for parsed in kind.parse(raw, origin):
+                    _write_batch(parsed, writers, raw, unresolved)
+        except (InputError, SchemaDriftError) as exc:
+            _unreadable(kind, raw, exc, outcome, writers[kind.tables[0]][1])
+    if unresolved[0]:
+        get_run_logger().warning(
+            "%s: %d of %d rows name an admin unit not found in the gazetteer (kept as given)",
+            source.name,
+            *unresolved,
+        )
+    for table, (good, bad) in writers.items():
+        q_path = bad.close() if bad.rows else None
         outcome.tables.append(
-            _write_partition(settings, source.name, run_id, table, frames[table], rejected[table])
+            TableLoad(table, good.close(), q_path, good.rows + bad.rows, good.rows, bad.rows)
         )
     return outcome
 
 
-def _parse(kind: Kind, raw: RawFile, origin: Origin, outcome: SourceOutcome) -> Parsed:
-    """Run the transform; a file it cannot read becomes one quarantined row naming why."""
-    try:
-        return kind.transform(raw.read(), origin)
-    except (InputError, SchemaDriftError) as exc:
-        outcome.errors.append(str(exc))
-        outcome.status = "failed"
-        record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
-        return Parsed(rejects={kind.tables[0]: [Reject(0, str(exc), record)]})
+def _write_batch(
+    parsed: Parsed,
+    writers: dict[str, tuple[lake.TableWriter, lake.TableWriter]],
+    raw: RawFile,
+    unresolved: list[int],
+) -> None:
+    """One batch of a raw file's rows: canonical rows (places resolved) and its rejects."""
+    for table, (good, bad) in writers.items():
+        frame = parsed.tables.get(table)
+        if frame is not None and len(frame):
+            if table == "displacement":
+                frame, not_found = resolve_and_count(frame)
+                unresolved[0] += not_found
+                unresolved[1] += len(frame)
+            good.write(conform(frame, table))
+        if parsed.rejects.get(table):
+            rejected = rejects_frame(parsed.rejects[table]).assign(source_url=raw.location)
+            bad.write(lake.quarantine_table(rejected))
 
 
-def _with_places(table: str, frame: pd.DataFrame, origin: Origin) -> pd.DataFrame:
-    """Displacement rows with admin p-codes resolved by the gazetteer; unresolved ones counted."""
-    if table != "displacement":
-        return frame
-    placed = resolve_admin(frame)
-    unresolved = int(unresolved_admin(placed).sum())
-    if unresolved:
-        get_run_logger().warning(
-            "%s: %d of %d rows name an admin unit not found in the gazetteer (kept as given)",
-            origin.name,
-            unresolved,
-            len(placed),
-        )
-    return placed
-
-
-def _write_partition(
-    settings: Settings,
-    source: str,
-    run_id: str,
-    table: str,
-    frames: list[pd.DataFrame],
-    rejected: list[pd.DataFrame],
-) -> TableLoad:
-    good = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    bad = pd.concat(rejected, ignore_index=True) if rejected else None
-    options = settings.storage_options()
-    lake_path = lake.partition_path(settings.lake_root, table, source, run_id)
-    lake.write_canonical(lake_path, good, table, options)
-    q_path = None
-    if bad is not None and len(bad):
-        q_path = lake.write_quarantine(
-            lake.partition_path(settings.quarantine_root, table, source, run_id), bad, options
-        )
-    n_bad = 0 if bad is None else len(bad)
-    return TableLoad(table, str(lake_path), q_path, len(good) + n_bad, len(good), n_bad)
+def _unreadable(
+    kind: Kind, raw: RawFile, exc: Exception, outcome: SourceOutcome, quarantine: lake.TableWriter
+) -> None:
+    """A file the transform cannot read: its rows are dropped whole, one quarantined row says
+    why, and the source run fails."""
+    outcome.errors.append(str(exc))
+    outcome.status = "failed"
+    record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
+    reject = rejects_frame([Reject(0, str(exc), record)]).assign(source_url=raw.location)
+    with quarantine.file():
+        quarantine.write(lake.quarantine_table(reject))
 
 
 @task(
@@ -163,22 +175,21 @@ def _write_partition(
     persist_result=False,
 )
 def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
-    """Run each table's expectation suite; failing rows move from the lake to quarantine."""
+    """Run each table's expectation suite over its lake file (DuckDB, bounded memory); failing
+    rows move from the lake to quarantine."""
     settings = Settings(home=Path(home))
     options = settings.storage_options()
     for part in outcome.tables:
-        frame = lake.read(part.lake_path, options) if part.lake_path else pd.DataFrame()
-        result = validate(frame, part.table)
+        if not part.lake_path:
+            continue
+        filesystems = lake.remote_filesystems([part.lake_path], options)
+        result = validate_file(part.lake_path, part.table, filesystems)
         part.results = results_as_dicts(result.results)
-        failed = result.reasons.notna()
-        if failed.any():
+        if len(result.failures):
             quarantine = lake.partition_path(
-                settings.quarantine_root,
-                part.table,
-                outcome.source,
-                outcome.load_run_id,
+                settings.quarantine_root, part.table, outcome.source, outcome.load_run_id
             )
-            _move_to_quarantine(part, frame, result.reasons, quarantine, options)
+            _move_to_quarantine(part, result.failures, quarantine, options)
         if part.rows_in and part.rows_quarantined / part.rows_in > result.reject_rate_limit:
             outcome.status = "failed"
             outcome.errors.append(
@@ -189,28 +200,26 @@ def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
 
 
 def _move_to_quarantine(
-    part: TableLoad, frame: pd.DataFrame, reasons: pd.Series, q_path: str, options: lake.Options
+    part: TableLoad, failures: pd.DataFrame, q_path: str, options: lake.Options
 ) -> None:
     """Rows that failed an expectation: appended to the quarantine file, dropped from the lake."""
-    failed = reasons.notna()
-    bad = frame[failed]
-    records = bad.drop(columns=["record_hash"]).to_json(
+    failing = pa.Table.from_pandas(failures, preserve_index=False)
+    bad = lake.split_failed(str(part.lake_path), failing, TABLES[part.table], options)
+    records = bad.drop(columns=["record_hash", "row_no", "reason"]).to_json(
         orient="records", lines=True, date_format="iso"
     )
     moved = pd.DataFrame(
         {
-            "row_no": bad.index.astype("int64") + 1,
+            "row_no": bad["row_no"].astype("int64") + 1,
             "source_url": bad["source_url"],
             "source_record_id": bad["source_record_id"],
-            "reason": reasons[failed].astype(str),
+            "reason": bad["reason"].astype(str),
             "record": records.splitlines(),
         }
     )
     if part.quarantine_path:
         moved = pd.concat([lake.read(part.quarantine_path, options), moved], ignore_index=True)
     part.quarantine_path = lake.write_quarantine(q_path, moved, options)
-    kept = frame[~failed].reset_index(drop=True)
-    lake.write_atomic(str(part.lake_path), conform(kept, part.table), options)
     part.rows_loaded -= len(bad)
     part.rows_quarantined += len(bad)
 

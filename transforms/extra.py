@@ -36,8 +36,12 @@ def to_json(fields: pd.DataFrame) -> pd.Series:
 
 def members(fields: pd.DataFrame) -> pa.Array:
     """Per row the `"key": value` members of its non-missing fields, joined; null when none."""
+    if not len(fields.columns):
+        return pa.nulls(len(fields), pa.string())
     pieces = [_member(name, fields[name]) for name in fields.columns]
-    return join_present(pieces) if pieces else pa.nulls(len(fields), pa.string())
+    joined = pc.binary_join_element_wise(*pieces, "", null_handling="replace", null_replacement="")
+    trimmed = pc.utf8_slice_codeunits(joined, 0, -len(SEPARATOR))  # the last separator
+    return pc.if_else(pc.equal(trimmed, ""), None, trimmed)
 
 
 def join_present(pieces: list[pa.Array]) -> pa.Array:
@@ -53,25 +57,27 @@ def join_present(pieces: list[pa.Array]) -> pa.Array:
 
 
 def _member(name: str, values: pd.Series) -> pa.Array:
-    """`"name": <value as JSON>` per row, encoded once per distinct value; null where missing."""
+    """`"name": <value as JSON>, ` per row, encoded once per distinct value; null if missing."""
     key = json.dumps(str(name), ensure_ascii=False) + ": "
     if pd.api.types.is_integer_dtype(values.dtype):  # JSON writes integers as their digits
         digits = pa.array(values, from_pandas=True).cast(pa.string())
-        return pc.binary_join_element_wise(key, digits, "")
+        return pc.binary_join_element_wise(key, digits, SEPARATOR, "")
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    encoded = [key + json.dumps(_plain(v), ensure_ascii=False) for v in uniques]
+    encoded = [key + json.dumps(_plain(v), ensure_ascii=False) + SEPARATOR for v in uniques]
     table = pa.array(encoded, type=pa.string())
-    indices = pa.array(codes, mask=codes < 0, type=pa.int64())
-    return table.take(indices)
+    return table.take(pa.array(codes, mask=codes < 0, type=pa.int64()))
 
 
 def _concat_members(current: pd.Series, added: pa.Array) -> pd.Series:
     """Objects of `current` (JSON text or None) with `added` members appended at the end."""
     base = pa.array(current.astype(object), type=pa.string(), from_pandas=True)
-    inner = pc.utf8_slice_codeunits(base, 1, -1)  # "{...}" without its braces
-    joined = join_present([pc.if_else(pc.equal(inner, ""), None, inner), added])
-    wrapped = pc.binary_join_element_wise("{", joined, "}", "")
-    result = pc.if_else(pc.is_null(added), base, wrapped)
+    if base.null_count == len(base):
+        result = pc.binary_join_element_wise("{", added, "}", "")
+    else:
+        inner = pc.utf8_slice_codeunits(base, 1, -1)  # "{...}" without its braces
+        joined = join_present([pc.if_else(pc.equal(inner, ""), None, inner), added])
+        wrapped = pc.binary_join_element_wise("{", joined, "}", "")
+        result = pc.if_else(pc.is_null(added), base, wrapped)
     return pd.Series(pd.arrays.ArrowStringArray(result), index=current.index)
 
 

@@ -29,8 +29,8 @@ MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(CONTINUATIONS)}]")
 MOJIBAKE_BYTES = re.compile(
     rb"\xc3[\x82-\xb4](?:" + b"|".join(re.escape(c.encode()) for c in CONTINUATIONS) + b")"
 )
-# Rows per Arrow block when a CSV is read in batches (about 64 MB of DTM rows).
-BLOCK_BYTES = 64 << 20
+# Bytes per Arrow block when a CSV is read in batches (about 200,000 DTM rows).
+BLOCK_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -105,28 +105,38 @@ def read_csv(raw: bytes, name: str) -> HxlTable:
     return HxlTable(frame, batches[0].tags, batches[0].first_row)
 
 
-def read_csv_batches(source: BinaryIO, name: str) -> Iterator[HxlTable]:
+def read_csv_batches(
+    source: BinaryIO, name: str, block_bytes: int | None = None
+) -> Iterator[HxlTable]:
     """A CSV in blocks of rows, each with the file row of its first row; bounded memory.
 
-    Arrow parses plain UTF-8 files; a file it cannot take whole (another encoding, mojibake,
-    ragged rows) is read by the careful reader in one piece, with the same result.
+    Arrow parses plain UTF-8 files. When it meets what it cannot take (another encoding,
+    mojibake, a short row), the careful reader reads the whole file and the rows not yet
+    given follow from it, so the rows are the same as from `read_csv`.
     """
     head = source.read(1 << 16)
     source.seek(0)
     if head[:4] == b"PK\x03\x04" or b"\x00" in head[:1024]:
         raise InputError(f"{name}: binary file (xlsx or other), not a CSV")
+    given = 0
     try:
-        yield from _arrow_batches(source, name, head)
+        for table in _arrow_batches(source, name, head, block_bytes or BLOCK_BYTES):
+            yield table
+            given += len(table.frame)
     except _NeedsCareError:
         source.seek(0)
-        yield _read_careful(source.read(), name)
+        whole = _read_careful(source.read(), name)
+        rest = whole.frame.iloc[given:].reset_index(drop=True)
+        yield HxlTable(rest, whole.tags, whole.first_row + given)
 
 
 class _NeedsCareError(Exception):
     """The file is not plain UTF-8 CSV that Arrow can parse as is."""
 
 
-def _arrow_batches(source: BinaryIO, name: str, head: bytes) -> Iterator[HxlTable]:
+def _arrow_batches(
+    source: BinaryIO, name: str, head: bytes, block_bytes: int
+) -> Iterator[HxlTable]:
     header = next(csv.reader(io.StringIO(head.decode("utf-8-sig", "replace"), newline="")), [])
     if not header or MOJIBAKE_BYTES.search(head):
         raise _NeedsCareError
@@ -134,7 +144,7 @@ def _arrow_batches(source: BinaryIO, name: str, head: bytes) -> Iterator[HxlTabl
     try:
         reader = pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_bytes),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -152,7 +162,7 @@ def _tables(reader: pacsv.CSVStreamingReader, names: list[str]) -> Iterator[HxlT
     tags: dict[str, Tag] | None = None
     next_row = 2
     for batch in reader:
-        if MOJIBAKE_BYTES.search(b"".join(c.buffers()[2] or b"" for c in batch.columns)):
+        if any(MOJIBAKE_BYTES.search(c.buffers()[2] or b"") for c in batch.columns):
             raise _NeedsCareError
         frame = _text_frame(batch, names)
         if tags is None:

@@ -219,20 +219,28 @@ def resolve_admin(df: pd.DataFrame) -> pd.DataFrame:
     """Admin 1/2 p-codes and names set from the gazetteer: by code (repaired), name, then fuzzy.
 
     Rows that do not resolve keep the provider's codes and names; replaced provider values and
-    the match method (when not a plain code match) are kept in `extra`. Each distinct place
-    is resolved once, however many rows name it.
+    the match method (when not a plain code match) are kept in `extra`.
+    """
+    return resolve_and_count(df)[0]
+
+
+def resolve_and_count(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """`resolve_admin`, and how many rows still name an admin unit the gazetteer lacks.
+
+    Each distinct place is resolved once, however many rows name it.
     """
     if df.empty:
-        return df
+        return df, 0
     keys = _admin_frame(df)
     keys["iso3"] = df["iso3"].astype("string").str.strip().str.upper()
     resolved = per_distinct(_resolve, keys)
     out = df.copy()
     for column in ADMIN_COLUMNS:
         out[column] = resolved[column]
+    notes = resolved.drop(columns=[*ADMIN_COLUMNS, "unresolved"])
     existing = out["extra"] if "extra" in out.columns else pd.Series(None, index=out.index)
-    out["extra"] = extra.merge(existing, resolved.drop(columns=list(ADMIN_COLUMNS)))
-    return out
+    out["extra"] = extra.merge(existing, notes)
+    return out, int(resolved["unresolved"].sum())
 
 
 def _resolve(keys: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +272,8 @@ def _apply(admin: pd.DataFrame, levels: dict[int, pd.DataFrame]) -> pd.DataFrame
     rank = pd.concat([r["method"].map(order) for r in levels.values()], axis=1).max(axis=1)
     worst = rank.map(lambda i: None if pd.isna(i) or i == 0 else METHODS[int(i)])
     notes["admin_match"] = worst.astype("string")
-    return pd.DataFrame({c: out[c] for c in ADMIN_COLUMNS} | notes)
+    admin_out = pd.DataFrame({c: out[c] for c in ADMIN_COLUMNS})
+    return admin_out.assign(**notes, unresolved=_unresolved(_admin_frame(admin_out)))
 
 
 def unresolved_admin(df: pd.DataFrame) -> pd.Series:
@@ -275,9 +284,18 @@ def unresolved_admin(df: pd.DataFrame) -> pd.Series:
 
 
 def _unresolved(admin: pd.DataFrame) -> pd.Series:
-    known = _units()["pcode"]
     has1 = admin["admin1_pcode"].notna() | admin["admin1_name"].notna()
     has2 = admin["admin2_pcode"].notna() | admin["admin2_name"].notna()
-    ok1 = admin["admin1_pcode"].isin(known).fillna(False)
-    ok2 = admin["admin2_pcode"].isin(known).fillna(False)
+    ok1, ok2 = (_known(admin[f"admin{n}_pcode"]) for n in (1, 2))
     return ((has2 & ~ok2) | (~has2 & has1 & ~ok1)).astype(bool)
+
+
+def _known(pcodes: pd.Series) -> pd.Series:
+    """True where a p-code is in the gazetteer."""
+    known = _known_pcodes()
+    return pd.Series([v in known for v in pcodes.fillna("")], index=pcodes.index, dtype=bool)
+
+
+@cache
+def _known_pcodes() -> frozenset[str]:
+    return frozenset(_units()["pcode"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from typing import BinaryIO
 
 from flows.fetch import RawFile, expand, fetch_location
 from flows.settings import Settings, SourceConfig
@@ -14,6 +15,7 @@ from transforms.lineage import Origin
 from transforms.parsed import Parsed
 
 Transform = Callable[[bytes, Origin], Parsed]
+BatchTransform = Callable[[BinaryIO, Origin], Iterator[Parsed]]
 
 
 def fetch_files(
@@ -38,9 +40,19 @@ class Kind:
     fetcher: Callable[[SourceConfig, Settings, tuple[str, ...]], list[RawFile]] = field(
         default=fetch_files
     )
+    # A transform that reads an open file in batches of rows, for inputs larger than memory.
+    batches: BatchTransform | None = None
 
     def fetch(self, source: SourceConfig, settings: Settings) -> list[RawFile]:
         return self.fetcher(source, settings, self.patterns)
+
+    def parse(self, raw: RawFile, origin: Origin) -> Iterator[Parsed]:
+        """The raw file's rows: in batches when the kind can, else in one piece."""
+        with open(raw.path, "rb") as source:
+            if self.batches is not None:
+                yield from self.batches(source, origin)
+            else:
+                yield self.transform(source.read(), origin)
 
 
 class UnknownKindError(ValueError):

@@ -51,4 +51,5 @@ KIND = Kind(
     tables=("displacement",),
     patterns=("*.json", "*.csv", "*.xlsx"),
     fetcher=fetch,
+    batches=dtm.parse_batches,
 )
