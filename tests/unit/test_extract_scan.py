@@ -7,11 +7,11 @@ import re
 import pytest
 
 from transforms.extract import extract
-from transforms.extract.lexicon import first_test, term_patterns, terms_regex
+from transforms.extract.lexicon import term_patterns, terms_regex
 from transforms.extract.numbers import figures
 from transforms.extract.places import gazetteer_places
+from transforms.extract.scan import first_test, lowered
 from transforms.extract.terms import term_mentions
-from transforms.extract.textfix import lowered
 
 
 def test_lowered_text_keeps_every_offset() -> None:

@@ -11,9 +11,8 @@ import re
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 
-from transforms.extract.lexicon import compile_scan
 from transforms.extract.numbers import MONTHS
-from transforms.extract.textfix import lowered
+from transforms.extract.scan import compile_scan, lowered
 
 WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 DAY = r"(?P<{}>\d{{1,2}})(?:st|nd|rd|th)?"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from transforms.extract.lexicon import qualifier_regex
-from transforms.extract.textfix import lowered
+from transforms.extract.scan import lowered
 
 MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"

@@ -24,8 +24,8 @@ from transforms.extract.lexicon import (
     place_stopwords,
     regions,
 )
+from transforms.extract.scan import lowered
 from transforms.extract.segment import WORD, words
-from transforms.extract.textfix import lowered
 
 PREFIX = re.compile(
     r"^(?:al|ar|as|ad|an|ash|at|az|el|provincia(?: de)?|province (?:de|du)|"
@@ -159,16 +159,16 @@ class GazetteerPlaces:
 
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
-        words = Words.of(text)
+        tokens = Words.of(text)
         starts = self.starts
         out: list[Mention] = []
         resume = 0
-        for i in [i for i, w in enumerate(words.keys) if w in starts]:  # words that start a name
-            hit = self._longest_at(words, i) if i >= resume else None
+        for i in [i for i, w in enumerate(tokens.keys) if w in starts]:  # words that start a name
+            hit = self._longest_at(tokens, i) if i >= resume else None
             if hit is None:
                 continue
             n, entry = hit
-            start, end = words.starts[i], words.end(i + n - 1)
+            start, end = tokens.starts[i], tokens.end(i + n - 1)
             out.append(
                 Mention(
                     start, end, text[start:end], entry.kind, entry.iso3, entry.units, entry.cities
@@ -177,19 +177,19 @@ class GazetteerPlaces:
             resume = i + n
         return out
 
-    def _longest_at(self, words: Words, i: int) -> tuple[int, Entry] | None:
+    def _longest_at(self, tokens: Words, i: int) -> tuple[int, Entry] | None:
         """The longest name starting at word i whose words are cased as a name's."""
         lengths = []
         key: tuple[str, ...] = ()
-        for j in range(i, len(words.keys)):  # on while some name starts with these words
-            key += (words.keys[j],)
+        for j in range(i, len(tokens.keys)):  # on while some name starts with these words
+            key += (tokens.keys[j],)
             if key not in self.prefixes:
                 break
             if key in self.index:
                 lengths.append(len(key))
         for n in reversed(lengths):
             entry = self.index[key[:n]]
-            cased = [words.cased(k) for k in range(i, i + n)]
+            cased = [tokens.cased(k) for k in range(i, i + n)]
             if not any(cased) or (entry.upper and not all(cased)):
                 continue
             return n, entry
@@ -207,12 +207,14 @@ class Words:
 
     @classmethod
     def of(cls, text: str) -> Words:
+        """The words of a text, their keys and offsets."""
         found = list(WORD.finditer(lowered(text)))
         lower = list(map(re.Match.group, found))
         keys = lower if text.isascii() else [w if w.isascii() else _key_word(w) for w in lower]
         return cls(text, lower, keys, list(map(re.Match.start, found)))
 
     def end(self, k: int) -> int:
+        """Where word k ends."""
         return self.starts[k] + len(self.lower[k])
 
     def cased(self, k: int) -> bool:

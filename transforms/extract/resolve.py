@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from transforms import gazetteer
-from transforms.extract.lexicon import compile_scan
 from transforms.extract.numbers import MONTHS
 from transforms.extract.places import Mention, Unit
+from transforms.extract.scan import compile_scan
 
 LEVEL_WORDS = {
     1: re.compile(r"^\s*(?:province|region|state|governorate|prefecture|department)\b", re.I),

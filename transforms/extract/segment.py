@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from transforms.extract.lexicon import compile_scan
+from transforms.extract.scan import compile_scan
 
 WORD = re.compile(r"[^\W_]+|[^\w\s]")
 # Sentence ends: . ! ? (and closing quotes) before a capital, digit or quote; or a line break

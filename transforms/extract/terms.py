@@ -15,7 +15,7 @@ from transforms.extract.lexicon import (
     terms_regex,
 )
 from transforms.extract.numbers import Figure
-from transforms.extract.textfix import lowered
+from transforms.extract.scan import lowered
 
 
 @dataclass(frozen=True)

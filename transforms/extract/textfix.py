@@ -21,11 +21,3 @@ def repair(text: str) -> str:
                 text = text.replace(broken, fixed)
         text = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
     return SPACES.sub(" ", text)
-
-
-def lowered(text: str) -> str:
-    """A lower-case copy with the same offsets ("İ" would grow to two characters; it is "i").
-
-    Scanning it with a case-sensitive pattern is about twice as fast as re.IGNORECASE.
-    """
-    return text.replace("İ", "i").lower()
