@@ -172,7 +172,7 @@ def throughput() -> dict[str, object]:
             if len(content) > 200 and content != "retrieval_failed":
                 texts.append(content)
     started = time.perf_counter()
-    # Built once per process: the place index, the regexes, dateparser's language data.
+    # Built once per process: the place index and the regexes.
     extract("Some 300 people were displaced in Goma on Sunday, 2 March.", date(2025, 3, 4))
     warmup = time.perf_counter() - started
     started, cpu = time.perf_counter(), time.process_time()

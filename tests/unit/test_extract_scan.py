@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -71,6 +72,18 @@ def test_headline_capitals_give_the_same_fact_as_sentence_case() -> None:
     plain = extract("More than 5,000 people displaced by floods in Goma")
     assert [(f.figure, f.term, f.qualifier) for f in upper] == [
         (f.figure, f.term, f.qualifier) for f in plain
+    ]
+
+
+def test_capitals_around_a_figure_read_as_in_lower_case() -> None:
+    found = extract(
+        "FIGHTING KILLED 45 PEOPLE; ABOUT 5,000 FAMILIES WERE DISPLACED ON 3 MARCH 2024."
+    )
+    assert [(f.figure, f.unit, f.qualifier, f.event_date) for f in found] == [
+        (5_000, "households", "approximately", date(2024, 3, 3))
+    ]
+    assert [f.figure for f in extract("DONORS GAVE USD 300,000 WHILE 2,000 FAMILIES FLED")] == [
+        2_000
     ]
 
 

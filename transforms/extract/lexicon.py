@@ -76,9 +76,10 @@ def noun_table() -> tuple[tuple[str, Noun], ...]:
 
 @cache
 def qualifier_regex() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Phrases just before a figure (anchored at its start) and the qualifier each means."""
+    """Phrases just before a figure (anchored at its start) and the qualifier each means; for
+    lower-cased text, as the two below."""
     return tuple(
-        (re.compile(rf"(?:^|[^\w])(?:{r['phrase']})\s*$", re.IGNORECASE), r["qualifier"])
+        (re.compile(rf"(?:^|[^\w])(?:{r['phrase']})\s*$"), r["qualifier"])
         for r in _rows("qualifiers.csv")
     )
 
@@ -87,7 +88,7 @@ def qualifier_regex() -> tuple[tuple[re.Pattern[str], str], ...]:
 def blockers_regex() -> re.Pattern[str]:
     """Words right after a figure that make it something other than displacement."""
     alts = "|".join(r["pattern"] for r in _rows("blockers.csv"))
-    return re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{alts})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"\s*(?:[\w-]+\s+){{0,2}}?(?:{alts})(?![\w])")
 
 
 @cache
@@ -95,8 +96,7 @@ def casualty_before() -> re.Pattern[str]:
     """A casualty verb right before a figure ("killed 12 people")."""
     return re.compile(
         r"(?:killed|killing|kills|injured|injuring|wounded|wounding|death of|lives of|"
-        r"claimed|kidnapped|abducted)\s+(?:\w+\s+){0,2}$",
-        re.IGNORECASE,
+        r"claimed|kidnapped|abducted)\s+(?:\w+\s+){0,2}$"
     )
 
 

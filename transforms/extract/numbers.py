@@ -51,10 +51,10 @@ NUMBER = (
     rf"|(?P<small>\b(?:{ALONE})\b))"
 )
 
-BETWEEN = re.compile(r"between\s*$", re.IGNORECASE)
+BETWEEN = re.compile(r"between\s*$")  # these four on lower-cased text
 AND = re.compile(r"\band\b")
-MONTH_AFTER = re.compile(rf"\s*(?:st|nd|rd|th)?\s*(?:of\s+)?(?:{MONTHS})\b", re.IGNORECASE)
-MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s*$", re.IGNORECASE)
+MONTH_AFTER = re.compile(rf"\s*(?:st|nd|rd|th)?\s*(?:of\s+)?(?:{MONTHS})\b")
+MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s*$")
 YEAR = re.compile(r"(?:19|20)\d\d")
 DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 SEPARATORS = re.compile(r"[,\s\u00a0\u202f']")
@@ -138,14 +138,14 @@ def figures(text: str) -> list[Figure]:
 
 def _figure(text: str, m: re.Match[str]) -> Figure | None:
     """The figure a match of the lower-cased text stands for; None for dates and years."""
-    if _is_year(m) or _is_date(text, m):
+    if _is_year(m) or _is_date(m.string, m):
         return None
     g = m.groupdict()
     first = _value(g, "a_")
     if first is None:
         return None
     second = _value(g, "") if g["second"] else None
-    before = text[max(0, m.start() - 40) : m.start()]
+    before = m.string[max(0, m.start() - 40) : m.start()]  # lower case
     said = text[m.start() : m.end()]
     is_range = second is not None and (BETWEEN.search(before) or not AND.search(said))
     value = max(first, second) if is_range and second is not None else first
@@ -175,11 +175,11 @@ def _qualifier(before: str) -> tuple[str, int]:
     return "exact", 0
 
 
-def _is_date(text: str, m: re.Match[str]) -> bool:
+def _is_date(low: str, m: re.Match[str]) -> bool:
     """A day of a month ("7 March", "March 28 and 29") rather than a count."""
-    if MONTH_AFTER.match(text, m.end(), m.end() + 14):
+    if MONTH_AFTER.match(low, m.end(), m.end() + 14):
         return True
-    return bool(MONTH_BEFORE.search(text[max(0, m.start() - 12) : m.start()]))
+    return bool(MONTH_BEFORE.search(low[max(0, m.start() - 12) : m.start()]))
 
 
 def _is_year(m: re.Match[str]) -> bool:

@@ -54,33 +54,33 @@ def noun_regex() -> re.Pattern[str]:
     alts = "|".join(f"(?P<n{i}>{pattern})" for i, (pattern, _) in enumerate(noun_table()))
     return re.compile(
         rf"\s*(?:of\s+|the\s+(?:total\s+)?number\s+of\s+)?(?:\(?[\w’'-]+\)?,?\s+){{0,3}}?"
-        rf"(?:{alts})(?![\w])",
-        re.IGNORECASE,
-    )
+        rf"(?:{alts})(?![\w])"
+    )  # on lower-cased text
 
 
-def noun_after(sentence: str, fig: Figure) -> Noun | None:
-    """The counted noun right after the figure, if any."""
-    m = noun_regex().match(sentence, fig.end, min(len(sentence), fig.end + 70))
+def noun_after(low: str, fig: Figure) -> Noun | None:
+    """The counted noun right after the figure in the lower-cased sentence, if any."""
+    m = noun_regex().match(low, fig.end, min(len(low), fig.end + 70))
     if m is None:
         return None
     return noun_table()[int(str(m.lastgroup)[1:])][1]
 
 
-def blocked(sentence: str, fig: Figure) -> bool:
+def blocked(low: str, fig: Figure) -> bool:
     """Deaths, money, measures, percentages, durations and counted places are not facts."""
-    if blockers_regex().match(sentence, fig.end, min(len(sentence), fig.end + 40)):
+    if blockers_regex().match(low, fig.end, min(len(low), fig.end + 40)):
         return True
-    if MONEY_BEFORE.search(sentence, max(0, fig.start - 6), fig.start):
+    if MONEY_BEFORE.search(low, max(0, fig.start - 6), fig.start):
         return True
-    return bool(casualty_before().search(sentence, max(0, fig.start - 30), fig.start))
+    return bool(casualty_before().search(low, max(0, fig.start - 30), fig.start))
 
 
 def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None:
     """The unit and term of a figure, or None when nothing ties it to displacement."""
-    if blocked(sentence, fig):
+    low = lowered(sentence)
+    if blocked(low, fig):
         return None
-    noun = noun_after(sentence, fig)
+    noun = noun_after(low, fig)
     if noun is None and not fig.digits and not fig.vague:
         return None  # "two hospitals", "one was killed": small word numbers need a noun
     if noun is not None and noun.term:
@@ -99,7 +99,7 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
     return Reading(noun.unit, best[0].term, best[1], True)
 
 
-MONEY_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:US|USD|EUR|GBP|CHF)\s?)$", re.IGNORECASE)
+MONEY_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:us|usd|eur|gbp|chf)\s?)$")  # lower case
 ASIDE = re.compile(r"\([^()]*\)|\bor\s+(?:about\s+|some\s+)?[\d.,]+\s*(?:million\s+)?\w+")
 
 
