@@ -120,3 +120,8 @@ def test_the_longest_name_is_found_whatever_its_first_word(text: str, mentioned:
 
 def test_names_in_lower_case_are_words_not_places() -> None:
     assert gazetteer_places().mentions("the water rose near the road") == []
+
+
+def test_a_title_in_capitals_still_marks_a_person() -> None:
+    fact = extract("PRIME MINISTER Perry Christie said an estimated 836 homes were destroyed.")[0]
+    assert (fact.iso3, fact.place_name) == (None, None)

@@ -9,17 +9,14 @@ from dataclasses import dataclass, field
 from transforms import gazetteer
 from transforms.extract.numbers import MONTHS
 from transforms.extract.places import Mention, Unit
-from transforms.extract.scan import compile_scan
+from transforms.extract.scan import compile_scan, lowered
 
-LEVEL_WORDS = {
-    1: re.compile(r"^\s*(?:province|region|state|governorate|prefecture|department)\b", re.I),
-    2: re.compile(
-        r"^\s*(?:territory|district|county|city|town|municipality|ville|commune)\b", re.I
-    ),
+LEVEL_WORDS = {  # this and TITLE_BEFORE on lower-cased text
+    1: re.compile(r"^\s*(?:province|region|state|governorate|prefecture|department)\b"),
+    2: re.compile(r"^\s*(?:territory|district|county|city|town|municipality|ville|commune)\b"),
 }
 TITLE_BEFORE = re.compile(
-    r"\b(?:minister|president|mr|mrs|ms|dr|gen|general|governor|mayor|senator|colonel)\.?\s+$",
-    re.IGNORECASE,
+    r"\b(?:minister|president|mr|mrs|ms|dr|gen|general|governor|mayor|senator|colonel)\.?\s+$"
 )
 NEAR = (
     r"\b(?:[Ii]n|[Ff]rom|to|at|around|near|across|towards|into|"
@@ -75,6 +72,7 @@ class ArticlePlaces:
 def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
     """Countries weighed by mention; admin names kept only where the article's countries allow."""
     places = ArticlePlaces()
+    low = lowered(text)
     for m in mentions:
         if m.kind == "block":
             places.blocked.append(Located(m.start, m.end, m.text, None))
@@ -87,13 +85,13 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
     countries = set(places.weights)
     for m in mentions:
         if m.kind == "admin":
-            unit = pick_unit(m, countries, text[m.end : m.end + 20])
+            unit = pick_unit(m, countries, low[m.end : m.end + 20])
             if unit is not None:
                 places.weights[unit.iso3] = places.weights.get(unit.iso3, 0.0) + 0.75
                 places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit, "unit"))
     resolved = {p.start for p in places.located}
     for m in mentions:
-        if TITLE_BEFORE.search(text, max(0, m.start - 12), m.start):
+        if TITLE_BEFORE.search(low, max(0, m.start - 12), m.start):
             continue  # "Minister Perry Christie": a person, not the town of Perry
         # towns, and admin names no unit of the article's countries carries ("San Jose")
         city = pick_city(m, countries) if m.cities and m.start not in resolved else None
