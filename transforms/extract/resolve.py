@@ -25,6 +25,7 @@ NEAR = (
     r"[\w’'-]*)){0,3})"
 )
 NEAR_PLACE = compile_scan(NEAR)
+LINK_AT_END = re.compile(r"\s+(?:and|de|del|do|da|dos)$")
 NOT_NAMES = re.compile(
     rf"^(?:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the|a|an|this|"
     r"these|government|islamic|president|prime|minister|ministry|army|police|people|internally|"
@@ -133,7 +134,7 @@ def nearby_names(sentence: str, offset: int, taken: list[Located]) -> list[Locat
     """Capitalised names after "in", "from", "to"... that the gazetteer lacks (towns, areas)."""
     out = []
     for m in NEAR_PLACE.finditer(sentence):
-        name = re.sub(r"\s+(?:and|de|del|do|da|dos)$", "", m.group("name")).rstrip(".")
+        name = LINK_AT_END.sub("", m.group("name")).rstrip(".")
         start = offset + m.start("name")
         if NOT_NAMES.match(name) or (name.isupper() and len(name) <= 6):
             continue
