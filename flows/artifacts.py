@@ -29,12 +29,15 @@ class RunSummary:
     report: Path | None
 
 
-def summarise(settings: Settings, flow_run_id: str | None) -> RunSummary:
-    """Counts and expectation results of the run, and the report, with no writer in between."""
+def summarise(settings: Settings, flow_run_id: str | None, write_report: bool = True) -> RunSummary:
+    """Counts and expectation results of the run, and the report, with no writer in between.
+
+    Without `write_report` (nothing changed) the report already on disk is the run's report.
+    """
+    from warehouse import report
     from warehouse.db import connect
     from warehouse.load import lock_for
     from warehouse.query import named_sql
-    from warehouse.report import write_report
     from warehouse.status import rows_as_dicts, run_counts
 
     if not settings.warehouse.exists():
@@ -45,8 +48,10 @@ def summarise(settings: Settings, flow_run_id: str | None) -> RunSummary:
             with connect(settings.warehouse, read_only=True) as con:
                 cursor = con.execute(named_sql("run_validations"), {"flow_run_id": flow_run_id})
                 validations = rows_as_dicts(cursor)
-        report = write_report(settings)  # takes the file lock itself when it writes
-    return RunSummary(counts, validations, report)
+        written = settings.reports_dir / "index.html"
+        if write_report or not written.exists():
+            written = report.write_report(settings)  # takes the file lock itself
+    return RunSummary(counts, validations, written)
 
 
 def publish(settings: Settings, summary: RunSummary) -> None:

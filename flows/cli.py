@@ -62,8 +62,14 @@ def run(
         list[str] | None,
         typer.Option("--source", "-s", help="Only this configured source (repeatable)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Load again even when the inputs are unchanged.")
+    ] = False,
 ) -> None:
     """Run the whole pipeline for the configured sources.
+
+    A source whose inputs are the very bytes of its last successful load (same settings and
+    sitrep version) is recorded as unchanged and not loaded again; --force loads it anyway.
 
     Example: sitrep run --config sitrep.toml --source dtm
     """
@@ -79,7 +85,7 @@ def run(
             raise fail(f"no configured source named {', '.join(unknown)}; configured: {names}")
         sources = [s for s in sources if s.name in source]
     _check_kinds(sources)
-    failed = _run_pipeline(settings, sources)
+    failed = _run_pipeline(settings, sources, force)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -88,6 +94,9 @@ def load(
     kind: Annotated[str, typer.Argument(help="Source kind, e.g. dtm or article-files.")],
     paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs of that kind.")],
     name: Annotated[str | None, typer.Option(help="Source name to record (default: kind).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Load again even when the inputs are unchanged.")
+    ] = False,
 ) -> None:
     """Ingest files or URLs of one kind through the same pipeline.
 
@@ -101,7 +110,7 @@ def load(
         locations.append(p if "://" in p else str(Path(p).resolve()))
     source = SourceConfig(name=name or kind, kind=kind, location=locations)
     _check_kinds([source])
-    failed = _run_pipeline(settings, [source])
+    failed = _run_pipeline(settings, [source], force)
     raise typer.Exit(2 if failed else 0)
 
 
@@ -115,13 +124,13 @@ def _check_kinds(sources: list[SourceConfig]) -> None:
             raise fail(f"source {s.name}: {exc}") from None
 
 
-def _run_pipeline(settings: Settings, sources: list[SourceConfig]) -> bool:
+def _run_pipeline(settings: Settings, sources: list[SourceConfig], force: bool = False) -> bool:
     """Run the flow, print the counts table and where things are; True when it failed."""
     from warehouse.status import run_counts
 
     for key, value in CONSOLE_LOGGING.items():
         os.environ.setdefault(key, value)
-    state = _run_flow(settings, sources)
+    state = _run_flow(settings, sources, force)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)
     _print_rows(rows, "table", title="Rows per source and table")
@@ -136,7 +145,7 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig]) -> bool:
     return failed
 
 
-def _run_flow(settings: Settings, sources: list[SourceConfig]) -> Any:
+def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> Any:
     """The pipeline's final state; a temporary Prefect API boots while the pipeline imports."""
     from flows.api_server import api_configured, prefect_api
     from flows.server import ServerStartError
@@ -157,7 +166,8 @@ def _run_flow(settings: Settings, sources: list[SourceConfig]) -> Any:
                     f"Running {len(sources)} source(s): {', '.join(s.name for s in sources)}",
                     style="dim",
                 )
-                return pipeline(sources, str(settings.home.resolve()), return_state=True)
+                home = str(settings.home.resolve())
+                return pipeline(sources, home, force=force, return_state=True)
     except ServerStartError as exc:
         raise fail(str(exc), code=1) from None
 

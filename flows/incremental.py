@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Generator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,3 +93,30 @@ def split_api(source: SourceConfig, path_part: str) -> tuple[list[str], SourceCo
 def public(url: str | httpx.URL) -> str:
     """A URL as recorded in lineage and errors: credential values replaced by REDACTED."""
     return http.redact(str(url))
+
+
+def input_fingerprint(source: SourceConfig, raws: list[RawFile]) -> str:
+    """SHA-256 over what decides a source run's rows: kind, params, each location and its
+    content hash, and sitrep's own code. The same fingerprint twice means nothing is new."""
+    parts = {
+        "kind": source.kind,
+        "params": source.params,
+        "inputs": sorted((r.location, r.sha256) for r in raws),
+        "code": code_version(),
+    }
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """A hash of the code and rule data that turn raw files into rows (transforms, flows,
+    expectation suites): a new sitrep version normalises every source again."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for folder in ("transforms", "flows", "expectations"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".json", ".csv", ".sql", ".txt"}:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -20,7 +20,7 @@ from flows import lake
 from flows.artifacts import publish, summarise
 from flows.fetch import FetchError, RawFile
 from flows.http import HttpError
-from flows.incremental import MarkedFile
+from flows.incremental import MarkedFile, input_fingerprint
 from flows.runners import api_for_workers, in_process, task_runner
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, get_kind
@@ -29,7 +29,15 @@ from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject, rejects_frame
 from transforms.places import resolve_and_count
 from transforms.schema import TABLES, SchemaDriftError, conform
-from warehouse.load import LoadRequest, TableLoad, load, record_failure, results_as_dicts
+from warehouse.load import (
+    LoadRequest,
+    TableLoad,
+    load,
+    record_failure,
+    record_run,
+    results_as_dicts,
+)
+from warehouse.watermarks import last_inputs
 
 
 class PipelineFailedError(RuntimeError):
@@ -48,6 +56,7 @@ class SourceOutcome:
     tables: list[TableLoad] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     watermark: str | None = None
+    fingerprint: str | None = None
 
 
 def _network_error(task: object, task_run: object, state: object) -> bool:
@@ -244,6 +253,7 @@ def load_outcome(
         replace,
         pipeline_run_id,
         watermark=outcome.watermark,
+        fingerprint=outcome.fingerprint,
     )
     settings = Settings(home=Path(home))
     with warehouse_slot():
@@ -273,21 +283,34 @@ def _flow_run_id() -> str | None:
     validate_parameters=False,
 )
 def run_source(
-    source: SourceConfig, home: str, pipeline_run_id: str | None = None
+    source: SourceConfig, home: str, pipeline_run_id: str | None = None, force: bool = False
 ) -> SourceOutcome:
-    """One source end to end: fetch → normalise → validate → load."""
+    """One source end to end: fetch → normalise → validate → load.
+
+    When the fetch brings nothing new (no file, or the very inputs of the source's last
+    successful load: same bytes, settings and code), the run is recorded as `unchanged` and
+    nothing is parsed again; `force` parses and loads anyway.
+    """
     pipeline_run_id = pipeline_run_id or _flow_run_id()
     started = datetime.now(UTC)
     run_id = f"{source.name}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    request = LoadRequest(run_id, source.name, source.kind, started, [], [], pipeline_run_id)
+    warehouse = Settings(home=Path(home)).warehouse
     try:
         raws = fetch(source, home)
+        fingerprint = input_fingerprint(source, raws)
+        if not force and (not raws or last_inputs(warehouse, source.name) == fingerprint):
+            with warehouse_slot():
+                record_run(warehouse, request, "unchanged", None)
+            get_run_logger().info("%s: inputs unchanged since its last load", source.name)
+            return SourceOutcome(source.name, source.kind, run_id, status="unchanged")
         outcome = normalise(source, raws, run_id, home)
+        outcome.fingerprint = fingerprint
         outcome = check(outcome, home)
         outcome = load_outcome(outcome, source, started, home, pipeline_run_id)
     except Exception as exc:
-        request = LoadRequest(run_id, source.name, source.kind, started, [], [], pipeline_run_id)
         with warehouse_slot():
-            record_failure(Settings(home=Path(home)).warehouse, request, str(exc))
+            record_failure(warehouse, request, str(exc))
         raise
     if outcome.status == "failed":
         raise PipelineFailedError(f"{source.name}: " + "; ".join(outcome.errors))
@@ -295,9 +318,11 @@ def run_source(
 
 
 @task(name="run-source", task_run_name="run-{source.name}", cache_policy=NONE, persist_result=False)
-def source_task(source: SourceConfig, home: str, pipeline_run_id: str | None) -> str:
+def source_task(
+    source: SourceConfig, home: str, pipeline_run_id: str | None, force: bool = False
+) -> str:
     """A source's subflow as one unit the task runner can place on any worker."""
-    return run_source(source, home, pipeline_run_id).status
+    return run_source(source, home, pipeline_run_id, force).status
 
 
 def _run_name() -> str:
@@ -322,19 +347,21 @@ def pipeline(
     home: str | None = None,
     only: list[str] | None = None,
     config: str | None = None,
+    force: bool = False,
 ) -> None:
     """Every configured source, each on its own: one failing does not stop the others.
 
     The CLI passes resolved `sources`; deployments pass source names (`only`) and the config
-    file, read when the run starts on whichever machine runs it.
+    file, read when the run starts on whichever machine runs it. Sources whose inputs are
+    unchanged are not loaded again (unless `force`), and when none changed the report stays.
     """
     settings = Settings(config=Path(config)) if config else Settings()
     if home:
         settings = settings.model_copy(update={"home": Path(home)})
     chosen = sources if sources is not None else _configured(settings, only)
     run_id = _flow_run_id()
-    failed = _run_sources(chosen, str(settings.home.resolve()), run_id)
-    publish(settings, summarise(settings, run_id))
+    failed, changed = _run_sources(chosen, str(settings.home.resolve()), run_id, force)
+    publish(settings, summarise(settings, run_id, write_report=changed))
     if failed:
         raise PipelineFailedError("; ".join(failed))
 
@@ -347,8 +374,11 @@ def _configured(settings: Settings, only: list[str] | None) -> list[SourceConfig
     return [s for s in sources if not only or s.name in only]
 
 
-def _run_sources(sources: list[SourceConfig], home: str, run_id: str | None) -> list[str]:
-    """Each source as a subflow tagged by source and kind; the lines of those that failed.
+def _run_sources(
+    sources: list[SourceConfig], home: str, run_id: str | None, force: bool
+) -> tuple[list[str], bool]:
+    """Each source as a subflow tagged by source and kind; the lines of those that failed,
+    and whether any source did more than find its inputs unchanged.
 
     In process the subflows run one after the other in this thread (so fetch timeouts can
     interrupt); on Dask each goes to a worker as a task and they run side by side.
@@ -361,18 +391,24 @@ def _run_sources(sources: list[SourceConfig], home: str, run_id: str | None) -> 
         for source in sources:
             with tags(f"source:{source.name}", f"kind:{source.kind}"):
                 if here:
-                    states.append((source, run_source(source, home, run_id, return_state=True)))
+                    state = run_source(source, home, run_id, force, return_state=True)
+                    states.append((source, state))
                 else:
-                    futures.append((source, source_task.submit(source, home, run_id)))
+                    futures.append((source, source_task.submit(source, home, run_id, force)))
     for source, future in futures:
         future.wait()
         states.append((source, future.state))
     failed = []
+    changed = False
     for source, state in states:
         if state.is_completed():
+            result = state.result(raise_on_failure=False)
+            status = result if isinstance(result, str) else getattr(result, "status", None)
+            changed = changed or status != "unchanged"
             continue
+        changed = True
         error = state.result(raise_on_failure=False)
         line = str(error) if isinstance(error, PipelineFailedError) else f"{source.name}: {error}"
         failed.append(line)
         logger.error("source %s failed: %s", source.name, line)
-    return failed
+    return failed, changed

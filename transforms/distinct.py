@@ -19,16 +19,22 @@ def per_distinct(fn: Callable[[pd.DataFrame], Out], keys: pd.DataFrame) -> Out:
     """
     if keys.empty:
         return fn(keys)
-    if keys.shape[1] == 1:
-        codes, _ = pd.factorize(keys.iloc[:, 0], use_na_sentinel=False)
-    else:
-        grouped = keys.groupby(list(keys.columns), dropna=False, sort=False)
-        codes = grouped.ngroup().to_numpy()
+    try:
+        codes = _codes(keys)
+    except TypeError:  # unhashable values (lists, dicts from JSON): every row on its own
+        return fn(keys)
     _, first = np.unique(codes, return_index=True)
     result = fn(keys.iloc[first].reset_index(drop=True))
     spread = result.iloc[codes]
     spread.index = keys.index
     return spread
+
+
+def _codes(keys: pd.DataFrame) -> np.ndarray:
+    """A group number per row: equal rows, equal numbers, in order of first appearance."""
+    if keys.shape[1] == 1:
+        return pd.factorize(keys.iloc[:, 0], use_na_sentinel=False)[0]
+    return keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
 
 
 def series_per_distinct(fn: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:

@@ -53,6 +53,8 @@ class LoadRequest:
     flow_run_id: str | None = None
     # A live source's new high-water mark (JSON), saved only when the load succeeds.
     watermark: str | None = None
+    # What the run read (flows.incremental.input_fingerprint), saved only when it succeeds.
+    fingerprint: str | None = None
 
 
 def lock_for(db_path: Path) -> FileLock:
@@ -109,6 +111,11 @@ def load(
                 crash_point()
             if request.watermark is not None and status == "loaded":
                 _save_watermark(con, request)
+            if request.fingerprint is not None and status == "loaded":
+                con.execute(
+                    "INSERT OR REPLACE INTO source_inputs VALUES (?, ?, ?, now())",
+                    [request.source, request.fingerprint, request.load_run_id],
+                )
             _record_run(con, request, status=status, error=error)
             crash_point()
         crash_point()
@@ -116,10 +123,15 @@ def load(
 
 def record_failure(db_path: Path, request: LoadRequest, error: str) -> None:
     """Record a source run that failed before loading; no data table is touched."""
+    record_run(db_path, request, "failed", error)
+
+
+def record_run(db_path: Path, request: LoadRequest, status: str, error: str | None) -> None:
+    """Record a source run that loaded nothing (failed, or unchanged inputs)."""
     with lock_for(db_path), connect(db_path) as con:
         migrate(con)
         with transaction(con):
-            _record_run(con, request, status="failed", error=error)
+            _record_run(con, request, status=status, error=error)
             crash_point()
 
 

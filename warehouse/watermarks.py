@@ -1,4 +1,4 @@
-"""Read a live source's high-water marks: how far its last successful load got."""
+"""What a source's last successful load got to: high-water marks and the inputs it read."""
 
 from __future__ import annotations
 
@@ -30,3 +30,17 @@ def current(db_path: Path, source: str) -> dict[str, Any]:
         return {}
     marks = json.loads(row[0])
     return marks if isinstance(marks, dict) else {}
+
+
+def last_inputs(db_path: Path, source: str) -> str | None:
+    """The fingerprint of the inputs of the source's last successful load (None before one)."""
+    if not db_path.exists():
+        return None
+    with lock_for(db_path), connect(db_path, read_only=True) as con:
+        try:
+            row = con.execute(
+                "SELECT fingerprint FROM source_inputs WHERE source = ?", [source]
+            ).fetchone()
+        except duckdb.CatalogException:  # the warehouse predates migration 006
+            return None
+    return None if row is None else str(row[0])

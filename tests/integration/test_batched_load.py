@@ -89,7 +89,7 @@ def test_migration_005_keeps_rows_and_comments_and_drops_the_key_index(tmp_path:
             "INSERT INTO _migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')"
         )
     with connect(db) as con:
-        assert migrate(con) == ["005_displacement_keyless.sql"]
+        assert migrate(con)[0] == "005_displacement_keyless.sql"
         assert con.execute("SELECT source_record_id, figure FROM displacement").fetchall() == [
             ("r", 5)
         ]
@@ -102,3 +102,19 @@ def test_migration_005_keeps_rows_and_comments_and_drops_the_key_index(tmp_path:
             "WHERE table_name = 'displacement' AND column_name = 'record_hash'"
         ).fetchone()[0]
         assert comment.startswith("Hash of the row content")
+
+
+def test_a_rerun_with_the_same_inputs_is_recorded_unchanged_and_force_loads_again(
+    prefect_api, home: Path, tmp_path: Path
+) -> None:
+    source = SourceConfig(name="dtm", kind="dtm", location=[str(write_dtm(tmp_path / "a.csv", 50))])
+    assert run_source(source, str(home)).status == "loaded"
+    assert run_source(source, str(home)).status == "unchanged"
+    assert run_source(source, str(home), force=True).status == "loaded"
+    write_dtm(tmp_path / "a.csv", 60)  # new bytes at the same location
+    assert run_source(source, str(home)).status == "loaded"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        statuses = con.execute("SELECT status FROM load_runs ORDER BY started_at").fetchall()
+        rows = con.execute("SELECT count(*) FROM displacement").fetchone()
+    assert [s for (s,) in statuses] == ["loaded", "unchanged", "loaded", "loaded"]
+    assert rows == (60,)

@@ -154,3 +154,10 @@ def test_resolve_and_count_counts_what_unresolved_admin_flags() -> None:
     placed, count = resolve_and_count(frame)
     pd.testing.assert_frame_equal(placed, resolve_admin(frame))
     assert count == int(unresolved_admin(placed).sum()) == 2
+
+
+def test_per_distinct_takes_unhashable_values_row_by_row() -> None:
+    values = pd.Series([{"a": 1}, "7", [2], "7"], dtype=object)
+    got = dtm.numbers(values)
+    assert got.isna().tolist() == [True, False, True, False]
+    assert got.iloc[1] == 7
