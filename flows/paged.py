@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,11 +26,22 @@ from flows.sources import fetch_files
 
 # Pages by the public location they are stored under.
 Pages = dict[str, httpx.Response]
-# Reads one API URL since its mark: (client, url, mark, source, settings) -> (pages, new mark).
-ReadSince = Callable[
-    [httpx.Client, str, dict[str, Any] | None, SourceConfig, Settings],
-    tuple[Pages, dict[str, Any]],
-]
+Mark = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Read:
+    """One live API URL to read since its mark ({} on a first run), for a source."""
+
+    client: httpx.Client
+    url: str
+    mark: Mark
+    source: SourceConfig
+    settings: Settings
+
+
+# Reads one API URL since its mark: the pages, and the mark they reach.
+ReadSince = Callable[[Read], tuple[Pages, Mark]]
 Fetcher = Callable[[SourceConfig, Settings, tuple[str, ...]], list[RawFile]]
 
 
@@ -102,8 +114,8 @@ def marked_fetcher(
         pages: Pages = {}
         with api_client(settings, auth(settings) if auth else None) as client:
             for url in api:
-                mark = marks.get(public(url))
-                got, marks[public(url)] = read_since(client, url, mark, source, settings)
+                read = Read(client, url, marks.get(public(url)) or {}, source, settings)
+                got, marks[public(url)] = read_since(read)
                 pages.update(got)
         return raws + [keep(settings, page, where, marks) for where, page in pages.items()]
 

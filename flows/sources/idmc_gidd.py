@@ -9,14 +9,13 @@ published a new release since, which revises past years, and then it reads every
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 
 from flows import http, paged
 from flows.fetch import FetchError
 from flows.incremental import limits, public, with_params
-from flows.settings import Settings, SourceConfig
+from flows.settings import Settings
 from flows.sources import Kind
 from flows.sources.idmc_idu import client_auth
 from transforms import idmc_gidd
@@ -25,21 +24,16 @@ API_PATH = "/external-api/gidd/"
 log = logging.getLogger(__name__)
 
 
-def read_since(
-    client: httpx.Client,
-    url: str,
-    mark: dict[str, Any] | None,
-    source: SourceConfig,
-    settings: Settings,
-) -> tuple[paged.Pages, dict[str, Any]]:
+def read_since(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:
     """The pages new since `mark` (all of them after a new release) and the mark they reach."""
-    if mark and mark.get("year"):
-        pages = walk(client, with_params(url, start_year=mark["year"]), settings)
+    mark = read.mark
+    if mark.get("year"):
+        pages = walk(read.client, with_params(read.url, start_year=mark["year"]), read.settings)
         if release(pages[0]) == mark.get("last_updated"):
             return paged.by_location(pages), next_mark(pages, mark)
-        log.info("%s: new GIDD release %s, reading every year", public(url), release(pages[0]))
-    pages = walk(client, url, settings)
-    return paged.by_location(pages), next_mark(pages, None)
+        log.info("%s: new GIDD release %s, reading every year", public(read.url), release(pages[0]))
+    pages = walk(read.client, read.url, read.settings)
+    return paged.by_location(pages), next_mark(pages, {})
 
 
 def walk(client: httpx.Client, url: str, settings: Settings) -> list[httpx.Response]:
@@ -56,7 +50,7 @@ def release(page: httpx.Response) -> str | None:
     return str(body["last_updated"]) if body.get("last_updated") else None
 
 
-def next_mark(pages: list[httpx.Response], mark: dict[str, Any] | None) -> dict[str, Any]:
+def next_mark(pages: list[httpx.Response], mark: paged.Mark) -> paged.Mark:
     """The release of the first page and the latest year in any page (or the previous one)."""
     years = [
         int(row["year"])
@@ -64,7 +58,7 @@ def next_mark(pages: list[httpx.Response], mark: dict[str, Any] | None) -> dict[
         for row in page.json().get("results") or []
         if isinstance(row, dict) and str(row.get("year", "")).isdigit()
     ]
-    previous = int((mark or {}).get("year") or 0)
+    previous = int(mark.get("year") or 0)
     return {"last_updated": release(pages[0]), "year": max([previous, *years]) or None}
 
 

@@ -11,13 +11,12 @@ figure (the old version goes to `displacement_history`). The high-water mark (ne
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 
 from flows import paged
 from flows.incremental import QueryParamAuth, public
-from flows.settings import Settings, SourceConfig
+from flows.settings import Settings
 from flows.sources import Kind
 from transforms import idmc_idu
 
@@ -31,18 +30,12 @@ def client_auth(settings: Settings) -> QueryParamAuth:
     return QueryParamAuth("client_id", client_id)
 
 
-def read_window(
-    client: httpx.Client,
-    url: str,
-    mark: dict[str, Any] | None,
-    source: SourceConfig,
-    settings: Settings,
-) -> tuple[paged.Pages, dict[str, Any]]:
+def read_window(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:
     """The one response of an API URL, and the newest `created_at` seen as its mark."""
-    response = paged.get(client, url, settings)
-    where = public(url)
+    response = paged.get(read.client, read.url, read.settings)
+    where = public(read.url)
     seen = created_stamps(response)
-    since = (mark or {}).get("created_at", "")
+    since = read.mark.get("created_at", "")
     fresh = sum(stamp > since for stamp in seen)
     log.info("%s: %d records, %d created since %r", where, len(seen), fresh, since)
     return {where: response}, {"created_at": max([since, *seen])}

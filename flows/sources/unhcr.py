@@ -16,7 +16,7 @@ import httpx
 from flows import paged
 from flows.fetch import FetchError
 from flows.incremental import public, with_params
-from flows.settings import Settings, SourceConfig
+from flows.settings import Settings
 from flows.sources import Kind
 from transforms import unhcr
 
@@ -25,24 +25,18 @@ PAGE_SIZE = 1000
 MAX_PAGES = 1000
 
 
-def read_since(
-    client: httpx.Client,
-    url: str,
-    mark: dict[str, Any] | None,
-    source: SourceConfig,
-    settings: Settings,
-) -> tuple[paged.Pages, dict[str, Any]]:
+def read_since(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:
     """The pages from the marked year on, and the latest year they hold."""
-    year = (mark or {}).get("year")
-    got = read_pages(client, with_params(url, yearFrom=year), settings, source)
+    year = read.mark.get("year")
+    limit = int(read.source.params.get("limit", PAGE_SIZE))
+    got = read_pages(read.client, with_params(read.url, yearFrom=year), read.settings, limit)
     return paged.by_location(got), {"year": max([year or 0, *years(got)]) or None}
 
 
 def read_pages(
-    client: httpx.Client, url: str, settings: Settings, source: SourceConfig
+    client: httpx.Client, url: str, settings: Settings, limit: int
 ) -> list[httpx.Response]:
     """Pages 1 to the announced `maxPages` of one query; FetchError when a page cannot be had."""
-    limit = int(source.params.get("limit", PAGE_SIZE))
     return paged.numbered_pages(
         client,
         url,
