@@ -31,10 +31,16 @@ def per_distinct(fn: Callable[[pd.DataFrame], Out], keys: pd.DataFrame) -> Out:
 
 
 def _codes(keys: pd.DataFrame) -> np.ndarray:
-    """A group number per row: equal rows, equal numbers, in order of first appearance."""
-    if keys.shape[1] == 1:
-        return pd.factorize(keys.iloc[:, 0], use_na_sentinel=False)[0]
-    return keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    """A group number per row: equal rows, equal numbers, in order of first appearance.
+
+    Each column is factorized on its own (Arrow strings hash fast) and the codes combined,
+    which is several times faster than grouping by several text columns.
+    """
+    codes = np.zeros(len(keys), dtype=np.int64)
+    for column in keys.columns:
+        column_codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * len(uniques) + column_codes)
+    return codes
 
 
 def series_per_distinct(fn: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -161,7 +162,7 @@ def _tables(reader: pacsv.CSVStreamingReader, names: list[str]) -> Iterator[HxlT
     """Batches as text frames (cells stripped, blank as NA); the first decides the HXL row."""
     tags: dict[str, Tag] | None = None
     next_row = 2
-    for batch in reader:
+    for batch in _read_ahead(reader):
         if any(MOJIBAKE_BYTES.search(c.buffers()[2] or b"") for c in batch.columns):
             raise _NeedsCareError
         frame = _text_frame(batch, names)
@@ -174,6 +175,25 @@ def _tables(reader: pacsv.CSVStreamingReader, names: list[str]) -> Iterator[HxlT
         next_row += len(frame)
     if tags is None:  # header only
         yield HxlTable(pd.DataFrame({n: pd.Series(dtype="string") for n in names}), {}, 2)
+
+
+def _read_ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
+    """The reader's batches, the next one parsed on a thread while this one is used.
+
+    Arrow parses without the GIL, so parsing and normalising overlap on two cores.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-read-ahead") as pool:
+        pending = pool.submit(_next_batch, reader)
+        while (batch := pending.result()) is not None:
+            pending = pool.submit(_next_batch, reader)
+            yield batch
+
+
+def _next_batch(reader: pacsv.CSVStreamingReader) -> pa.RecordBatch | None:
+    try:
+        return reader.read_next_batch()
+    except StopIteration:
+        return None
 
 
 def _text_frame(batch: pa.RecordBatch, names: list[str]) -> pd.DataFrame:

@@ -147,6 +147,11 @@ def conform(df: pd.DataFrame, table: str) -> pa.Table:
 
 
 def _to_arrow(col: pd.Series, field: pa.Field) -> pa.Array:
+    if pa.types.is_date32(field.type) and col.dtype == object:
+        try:  # datetime.date values (what the transforms give) convert as they are
+            return pa.array(col, type=field.type, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            pass
     if pa.types.is_timestamp(field.type):
         col = pd.to_datetime(col, utc=True)
     elif pa.types.is_date32(field.type):

@@ -94,7 +94,7 @@ def test_files_load_balanced_resolved_and_unchanged_on_reload(prefect_api, home)
         for name in files:
             assert sums[str(FIXTURES / name)] == source_sum(FIXTURES / name), name
     assert unresolved[0] == 0 and unresolved[1] > 100
-    run_source(sources[0], str(home))  # the CSV and workbooks again: replaced, not added
+    run_source(sources[0], str(home), force=True)  # loaded again: replaced, not added
     with duckdb.connect(db, read_only=True) as con:
         assert con.execute("SELECT count(*), sum(figure) FROM displacement").fetchone() == before
         unbalanced = con.execute(
