@@ -50,11 +50,6 @@ def with_params(url: str, **params: Any) -> str:
     return str(httpx.URL(url).copy_merge_params({k: v for k, v in params.items() if v is not None}))
 
 
-def get_page(client: httpx.Client, url: str, settings: Settings) -> httpx.Response:
-    """One GET with the settings' retries and size limit."""
-    return http.get(client, url, **limits(settings))
-
-
 def limits(settings: Settings) -> dict[str, Any]:
     """Retry and size settings as keyword arguments of `flows.http.get`."""
     return {

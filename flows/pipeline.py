@@ -101,23 +101,8 @@ def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str)
     outcome = SourceOutcome(source.name, kind.name, run_id, locations=[r.location for r in raws])
     marked = [r.watermark for r in raws if isinstance(r, MarkedFile)]
     outcome.watermark = marked[-1] if marked else None  # the marks after the whole fetch
-    options = settings.storage_options()
     prewarm()  # Great Expectations loads on a thread while the files are parsed
-    writers = {
-        table: (
-            lake.TableWriter(
-                lake.partition_path(settings.lake_root, table, source.name, run_id),
-                TABLES[table],
-                options,
-            ),
-            lake.TableWriter(
-                lake.partition_path(settings.quarantine_root, table, source.name, run_id),
-                lake.QUARANTINE_SCHEMA,
-                options,
-            ),
-        )
-        for table in kind.tables
-    }
+    writers = {table: _writers(settings, source.name, run_id, table) for table in kind.tables}
     unresolved = [0, 0]
     for raw in raws:
         origin = Origin(source.name, raw.location, raw.retrieved_at, run_id)
@@ -142,6 +127,23 @@ def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str)
             TableLoad(table, good.close(), q_path, good.rows + bad.rows, good.rows, bad.rows)
         )
     return outcome
+
+
+def _writers(
+    settings: Settings, source: str, run_id: str, table: str
+) -> tuple[lake.TableWriter, lake.TableWriter]:
+    """The lake and the quarantine writer of one table of a source run."""
+    options = settings.storage_options()
+    return (
+        lake.TableWriter(
+            lake.partition_path(settings.lake_root, table, source, run_id), TABLES[table], options
+        ),
+        lake.TableWriter(
+            lake.partition_path(settings.quarantine_root, table, source, run_id),
+            lake.QUARANTINE_SCHEMA,
+            options,
+        ),
+    )
 
 
 def _write_batch(
@@ -283,31 +285,29 @@ def _flow_run_id() -> str | None:
     validate_parameters=False,
 )
 def run_source(
-    source: SourceConfig, home: str, pipeline_run_id: str | None = None, force: bool = False
+    source: SourceConfig,
+    home: str,
+    pipeline_run_id: str | None = None,
+    force: bool = False,
+    raws: list[RawFile] | None = None,
 ) -> SourceOutcome:
-    """One source end to end: fetch → normalise → validate → load.
+    """One source end to end: fetch → normalise → validate → load (`raws`: already fetched).
 
     When the fetch brings nothing new (no file, or the very inputs of the source's last
     successful load: same bytes, settings and code), the run is recorded as `unchanged` and
     nothing is parsed again; `force` parses and loads anyway.
     """
-    pipeline_run_id = pipeline_run_id or _flow_run_id()
-    started = datetime.now(UTC)
-    run_id = f"{source.name}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    request = LoadRequest(run_id, source.name, source.kind, started, [], [], pipeline_run_id)
-    warehouse = Settings(home=Path(home)).warehouse
+    request = _request(source, pipeline_run_id or _flow_run_id())
+    run_id, warehouse = request.load_run_id, Settings(home=Path(home)).warehouse
     try:
-        raws = fetch(source, home)
-        fingerprint = input_fingerprint(source, raws)
-        if not force and (not raws or last_inputs(warehouse, source.name) == fingerprint):
-            with warehouse_slot():
-                record_run(warehouse, request, "unchanged", None)
-            get_run_logger().info("%s: inputs unchanged since its last load", source.name)
+        raws = raws if raws is not None else fetch(source, home)
+        fingerprint = _fingerprint_to_load(source, raws, home, request, force)
+        if fingerprint is None:
             return SourceOutcome(source.name, source.kind, run_id, status="unchanged")
         outcome = normalise(source, raws, run_id, home)
         outcome.fingerprint = fingerprint
         outcome = check(outcome, home)
-        outcome = load_outcome(outcome, source, started, home, pipeline_run_id)
+        outcome = load_outcome(outcome, source, request.started_at, home, request.flow_run_id)
     except Exception as exc:
         with warehouse_slot():
             record_failure(warehouse, request, str(exc))
@@ -315,6 +315,46 @@ def run_source(
     if outcome.status == "failed":
         raise PipelineFailedError(f"{source.name}: " + "; ".join(outcome.errors))
     return outcome
+
+
+def _request(source: SourceConfig, pipeline_run_id: str | None) -> LoadRequest:
+    """A new load run of the source, with nothing to load yet."""
+    started = datetime.now(UTC)
+    run_id = f"{source.name}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    return LoadRequest(run_id, source.name, source.kind, started, [], [], pipeline_run_id)
+
+
+def _fingerprint_to_load(
+    source: SourceConfig, raws: list[RawFile], home: str, request: LoadRequest, force: bool
+) -> str | None:
+    """The inputs' fingerprint when they need loading; None (the run recorded `unchanged`)
+    when the fetch brought nothing or the inputs of the last successful load."""
+    fingerprint = input_fingerprint(source, raws)
+    warehouse = Settings(home=Path(home)).warehouse
+    if force or (raws and last_inputs(warehouse, source.name) != fingerprint):
+        return fingerprint
+    with warehouse_slot():
+        record_run(warehouse, request, "unchanged", None)
+    get_run_logger().info("%s: inputs unchanged since its last load", source.name)
+    return None
+
+
+def _fetched_unchanged(
+    source: SourceConfig, home: str, run_id: str | None, force: bool
+) -> tuple[bool, list[RawFile] | None]:
+    """Fetch in the pipeline's own run, so a source with nothing new costs no subflow.
+
+    Returns (unchanged, raws); raws is None when the fetch failed: the source's subflow then
+    fetches again, with its retries, and records why it fails.
+    """
+    try:
+        raws = get_kind(source.kind).fetch(source, Settings(home=Path(home)))
+    except Exception:
+        return False, None
+    if force:
+        return False, raws
+    request = _request(source, run_id)
+    return _fingerprint_to_load(source, raws, home, request, force) is None, raws
 
 
 @task(name="run-source", task_run_name="run-{source.name}", cache_policy=NONE, persist_result=False)
@@ -380,8 +420,9 @@ def _run_sources(
     """Each source as a subflow tagged by source and kind; the lines of those that failed,
     and whether any source did more than find its inputs unchanged.
 
-    In process the subflows run one after the other in this thread (so fetch timeouts can
-    interrupt); on Dask each goes to a worker as a task and they run side by side.
+    In process each source is fetched here first and only a source with new inputs gets its
+    subflow, one after the other in this thread (so fetch timeouts can interrupt); on Dask
+    each goes to a worker as a task and they run side by side.
     """
     logger = get_run_logger()
     here = in_process()
@@ -391,7 +432,10 @@ def _run_sources(
         for source in sources:
             with tags(f"source:{source.name}", f"kind:{source.kind}"):
                 if here:
-                    state = run_source(source, home, run_id, force, return_state=True)
+                    unchanged, raws = _fetched_unchanged(source, home, run_id, force)
+                    if unchanged:
+                        continue
+                    state = run_source(source, home, run_id, force, raws, return_state=True)
                     states.append((source, state))
                 else:
                     futures.append((source, source_task.submit(source, home, run_id, force)))

@@ -8,9 +8,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+from prefect.client.schemas.sorting import FlowRunSort
+from prefect.states import State
 
 from flows import lake
-from flows.pipeline import PipelineFailedError, run_source
+from flows.pipeline import PipelineFailedError, pipeline, run_source
 from flows.settings import SourceConfig
 from transforms import hxl_tags
 from warehouse.db import MIGRATIONS, connect, migrate
@@ -118,3 +122,38 @@ def test_a_rerun_with_the_same_inputs_is_recorded_unchanged_and_force_loads_agai
         rows = con.execute("SELECT count(*) FROM displacement").fetchone()
     assert [s for (s,) in statuses] == ["loaded", "unchanged", "loaded", "loaded"]
     assert rows == (60,)
+
+
+def subflow_names(state: State) -> list[str]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(
+                    any_=[state.state_details.flow_run_id]
+                )
+            ),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=10,
+            offset=0,
+        )
+    return sorted(r.name for r in runs)
+
+
+def test_a_pipeline_rerun_with_nothing_new_starts_no_subflow(
+    prefect_api, home: Path, tmp_path: Path
+) -> None:
+    sources = [
+        SourceConfig(name=n, kind="dtm", location=[str(write_dtm(tmp_path / f"{n}.csv", 20))])
+        for n in ("a", "b")
+    ]
+    first = pipeline(sources, str(home), return_state=True)
+    write_dtm(tmp_path / "b.csv", 30)
+    second = pipeline(sources, str(home), return_state=True)
+    assert first.is_completed() and second.is_completed()
+    assert subflow_names(first) == ["a", "b"]
+    assert subflow_names(second) == ["b"]  # a: fetched, found unchanged, recorded
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        latest = con.execute(
+            "SELECT source, arg_max(status, started_at) FROM load_runs GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert latest == [("a", "unchanged"), ("b", "loaded")]
