@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.schema import conform
+from warehouse.db import memory_config
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -177,7 +178,7 @@ def split_failed(
     """
     fs, path = filesystem(location, options)
     source = f"read_parquet({_literal(location)}, file_row_number = true)"
-    with duckdb.connect() as con:
+    with duckdb.connect(config=memory_config()) as con:
         if not is_local(location):
             con.register_filesystem(fs)
         con.register("failures", failures)

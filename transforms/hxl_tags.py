@@ -30,8 +30,8 @@ MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(CONTINUATIONS)}]")
 MOJIBAKE_BYTES = re.compile(
     rb"\xc3[\x82-\xb4](?:" + b"|".join(re.escape(c.encode()) for c in CONTINUATIONS) + b")"
 )
-# Bytes per Arrow block when a CSV is read in batches (about 200,000 DTM rows).
-BLOCK_BYTES = 32 << 20
+# Bytes per Arrow block when a CSV is read in batches (about 100,000 DTM rows).
+BLOCK_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,15 @@ class WarehouseMissingError(FileNotFoundError):
     """The warehouse file does not exist yet (nothing has been loaded)."""
 
 
+MEMORY_ENV = "SITREP_DUCKDB_MEMORY"
+
+
+def memory_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's memory limit (default 1GB, or SITREP_DUCKDB_MEMORY): past it DuckDB spills to
+    disk, so a load of any size stays in bounded memory (its own default is 80% of RAM)."""
+    return {"memory_limit": os.environ.get(MEMORY_ENV, "1GB")}
+
+
 class WarehouseBusyError(TimeoutError):
     """Another process kept the warehouse file open for longer than we were willing to wait."""
 
@@ -46,7 +55,7 @@ def connect(
     deadline = time.monotonic() + limit
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=memory_config())
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise

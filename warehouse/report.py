@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from warehouse import charts, report_format
 from warehouse.db import WarehouseMissingError, connect
 from warehouse.preferences import Preferences, read_preferences, sync_preferences
-from warehouse.report_data import CountryPage, Overview, country_page, overview
+from warehouse.report_data import CountryPage, Overview, computed_once, country_page, overview
 
 TEMPLATES = Path(__file__).parent / "templates"
 PREFERENCES_WAIT = 30.0  # seconds to wait for another writer before reporting with the old copy
@@ -34,6 +34,7 @@ def write_report(settings: Any, country: str | None = None, out: Path | None = N
     out_dir = Path(out or settings.reports_dir)
     prefs = _synced_preferences(db_path)
     with connect(db_path, read_only=True) as con:
+        computed_once(con)
         summary = overview(con, prefs)
         codes = [c["iso3"] for c in summary.countries]
         if country is not None and country not in codes:
@@ -55,6 +56,7 @@ def report_markdown(db_path: Path, country: str | None = None) -> str:
     """The overview (or one country's page) as Markdown without charts, e.g. for an artifact."""
     prefs = read_preferences()
     with connect(db_path, read_only=True) as con:
+        computed_once(con)
         summary = overview(con, prefs)
         page = country_page(con, country) if country else None
     if country is None:

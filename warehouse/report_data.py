@@ -44,6 +44,18 @@ class Overview:
     preferences: Preferences
 
 
+# Views every page reads, through several other views: over millions of rows each read
+# costs seconds, so the report computes them once per connection.
+SHARED_VIEWS = ("idp_stock_history",)
+
+
+def computed_once(con: duckdb.DuckDBPyConnection) -> None:
+    """Each shared view as a temporary table of this connection, which the views built on it
+    then read (temporary objects come first in DuckDB's search path); the file is untouched."""
+    for view in SHARED_VIEWS:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM main.{view}")
+
+
 def rows(con: duckdb.DuckDBPyConnection, query: str, iso3: str | None) -> list[dict[str, Any]]:
     """A named query's rows for one country (or all) as dicts."""
     return rows_as_dicts(con.execute(named_sql(query), {"iso3": iso3}))

@@ -13,34 +13,27 @@ from warehouse.load import lock_for
 
 
 def current(db_path: Path, source: str) -> dict[str, Any]:
-    """The source's marks by API location ({} before its first successful load).
-
-    Read between writers (under the warehouse lock), so a load in progress is never half seen.
-    """
-    if not db_path.exists():
-        return {}
-    with lock_for(db_path), connect(db_path, read_only=True) as con:
-        try:
-            row = con.execute(
-                "SELECT value FROM source_watermarks WHERE source = ?", [source]
-            ).fetchone()
-        except duckdb.CatalogException:  # the warehouse predates migration 003
-            return {}
-    if row is None:
-        return {}
-    marks = json.loads(row[0])
+    """The source's marks by API location ({} before its first successful load)."""
+    value = _value(db_path, "SELECT value FROM source_watermarks WHERE source = ?", source)
+    marks = json.loads(value) if value is not None else {}
     return marks if isinstance(marks, dict) else {}
 
 
 def last_inputs(db_path: Path, source: str) -> str | None:
     """The fingerprint of the inputs of the source's last successful load (None before one)."""
+    return _value(db_path, "SELECT fingerprint FROM source_inputs WHERE source = ?", source)
+
+
+def _value(db_path: Path, sql: str, source: str) -> str | None:
+    """One text value about the source; None when absent (or the warehouse predates its table).
+
+    Read between writers (under the warehouse lock), so a load in progress is never half seen.
+    """
     if not db_path.exists():
         return None
     with lock_for(db_path), connect(db_path, read_only=True) as con:
         try:
-            row = con.execute(
-                "SELECT fingerprint FROM source_inputs WHERE source = ?", [source]
-            ).fetchone()
-        except duckdb.CatalogException:  # the warehouse predates migration 006
+            row = con.execute(sql, [source]).fetchone()
+        except duckdb.CatalogException:  # a warehouse from before the table's migration
             return None
     return None if row is None else str(row[0])

@@ -37,7 +37,7 @@ COMMENT ON COLUMN source_freshness.table_name IS 'displacement, articles or arti
 COMMENT ON COLUMN source_freshness.last_reported_on IS 'Newest date the data refers to (reported_on or period_end; publication date for articles; event date, else publication date, for facts).';
 COMMENT ON COLUMN source_freshness.last_loaded_at IS 'When a run of this source last loaded successfully.';
 COMMENT ON COLUMN source_freshness.last_run_at IS 'When this source last ran, loaded or failed.';
-COMMENT ON COLUMN source_freshness.last_status IS 'Status of that last run: loaded or failed.';
+COMMENT ON COLUMN source_freshness.last_status IS 'Status of that last run: loaded, failed, or unchanged (nothing new at the source).';
 COMMENT ON COLUMN source_freshness.rows IS 'Rows of this source in the table now.';
 COMMENT ON COLUMN source_freshness.days_since_reported IS 'Days from last_reported_on to today.';
 COMMENT ON COLUMN source_freshness.stale IS 'days_since_reported is over stale_after_days (warehouse/preferences.toml).';
