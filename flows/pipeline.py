@@ -344,11 +344,11 @@ def _fetched_unchanged(
 ) -> tuple[bool, list[RawFile] | None]:
     """Fetch in the pipeline's own run, so a source with nothing new costs no subflow.
 
-    Returns (unchanged, raws); raws is None when the fetch failed: the source's subflow then
-    fetches again, with its retries, and records why it fails.
+    Returns (unchanged, raws); raws is None when this one attempt failed: the source's
+    subflow then fetches again, with its retries, and records why it fails.
     """
     try:
-        raws = get_kind(source.kind).fetch(source, Settings(home=Path(home)))
+        raws = fetch.with_options(retries=0)(source, home)
     except Exception:
         return False, None
     if force:
@@ -418,7 +418,7 @@ def _run_sources(
     sources: list[SourceConfig], home: str, run_id: str | None, force: bool
 ) -> tuple[list[str], bool]:
     """Each source as a subflow tagged by source and kind; the lines of those that failed,
-    and whether any source did more than find its inputs unchanged.
+    and whether any source got past finding its inputs unchanged.
 
     In process each source is fetched here first and only a source with new inputs gets its
     subflow, one after the other in this thread (so fetch timeouts can interrupt); on Dask
@@ -443,16 +443,11 @@ def _run_sources(
         future.wait()
         states.append((source, future.state))
     failed = []
-    changed = False
     for source, state in states:
         if state.is_completed():
-            result = state.result(raise_on_failure=False)
-            status = result if isinstance(result, str) else getattr(result, "status", None)
-            changed = changed or status != "unchanged"
             continue
-        changed = True
         error = state.result(raise_on_failure=False)
         line = str(error) if isinstance(error, PipelineFailedError) else f"{source.name}: {error}"
         failed.append(line)
         logger.error("source %s failed: %s", source.name, line)
-    return failed, changed
+    return failed, bool(states)  # a source found unchanged here has no state
