@@ -17,7 +17,6 @@ import duckdb
 import pyarrow as pa
 
 HERE = Path(__file__).parent
-MEMORY_LIMIT = "1GB"
 
 
 class UnsupportedExpectationError(ValueError):
@@ -52,7 +51,6 @@ def _template(name: str) -> str:
 def scan(con: duckdb.DuckDBPyConnection, source: str, suite: dict[str, Any]) -> Scan:
     """Run the suite over `source` (a relation with a `_row` column) in DuckDB."""
     exps = suite["expectations"]
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     failing = con.sql(failing_rows_sql(source, exps)).to_arrow_table()
     counts = con.sql(present_counts_sql(source, exps)).fetchall()[0]
     return Scan(failing=failing, element_count=int(counts[0]), present=[int(c) for c in counts[1:]])

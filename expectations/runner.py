@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from expectations import pushdown
+from warehouse.db import memory_config
 
 SUITES = Path(__file__).parent
 # Rows GX validates itself per run: failing rows first (up to half), then the first rows.
@@ -86,7 +87,7 @@ def validate(df: pd.DataFrame, table: str) -> Validation:
         return Validation(_empty_results(suite), reasons, limit)
     prewarm()
     data = pa.Table.from_pandas(df[pushdown.columns(suite["expectations"])], preserve_index=False)
-    with duckdb.connect() as con:
+    with duckdb.connect(config=memory_config()) as con:
         con.register("frame", data.append_column("_row", pa.array(np.arange(len(df)))))
         found = pushdown.scan(con, "frame", suite)
     failed = found.failing.filter(pc.is_valid(found.failing["reason"]))
@@ -107,7 +108,7 @@ def validate_file(path: Path | str, table: str, filesystems: Sequence[Any] = ())
     source = (
         f"(SELECT *, file_row_number AS _row FROM read_parquet({where}, file_row_number = true))"
     )
-    with duckdb.connect() as con:
+    with duckdb.connect(config=memory_config()) as con:
         for fs in filesystems:
             con.register_filesystem(fs)
         found = pushdown.scan(con, source, suite)

@@ -25,6 +25,9 @@ out = Console()
 err = Console(stderr=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Load again even when the inputs are unchanged.")
+]
 FORMATS = ("table", "csv", "json", "parquet")
 
 
@@ -62,9 +65,7 @@ def run(
         list[str] | None,
         typer.Option("--source", "-s", help="Only this configured source (repeatable)."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Load again even when the inputs are unchanged.")
-    ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Run the whole pipeline for the configured sources.
 
@@ -94,9 +95,7 @@ def load(
     kind: Annotated[str, typer.Argument(help="Source kind, e.g. dtm or article-files.")],
     paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs of that kind.")],
     name: Annotated[str | None, typer.Option(help="Source name to record (default: kind).")] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Load again even when the inputs are unchanged.")
-    ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Ingest files or URLs of one kind through the same pipeline.
 

@@ -96,13 +96,7 @@ def fetch_location(
     own = client is None
     http_client = client or http.client(limits.http_timeout)
     try:
-        response = http.get(
-            http_client,
-            location,
-            retries=limits.http_retries,
-            backoff=limits.http_backoff,
-            max_bytes=limits.max_input_bytes,
-        )
+        response = http.get(http_client, location, **limits.http_limits())
         return store(raw_dir, location, response.content, suffix)
     except http.HttpError as exc:
         raise FetchError(str(exc)) from exc

@@ -50,15 +50,6 @@ def with_params(url: str, **params: Any) -> str:
     return str(httpx.URL(url).copy_merge_params({k: v for k, v in params.items() if v is not None}))
 
 
-def limits(settings: Settings) -> dict[str, Any]:
-    """Retry and size settings as keyword arguments of `flows.http.get`."""
-    return {
-        "retries": settings.http_retries,
-        "backoff": settings.http_backoff,
-        "max_bytes": settings.max_input_bytes,
-    }
-
-
 def is_api(location: str, path_part: str) -> bool:
     """True for an http(s) URL whose path contains `path_part` (the live service's route)."""
     return "://" in location and path_part in httpx.URL(location).path

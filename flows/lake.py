@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from expectations.pushdown import literal
 from transforms.schema import conform
 from warehouse.db import memory_config
 
@@ -177,7 +178,7 @@ def split_failed(
     back as a frame with their `row_no` and `reason`, for the quarantine.
     """
     fs, path = filesystem(location, options)
-    source = f"read_parquet({_literal(location)}, file_row_number = true)"
+    source = f"read_parquet({literal(location)}, file_row_number = true)"
     with duckdb.connect(config=memory_config()) as con:
         if not is_local(location):
             con.register_filesystem(fs)
@@ -197,7 +198,3 @@ def split_failed(
                 writer.write_table(pa.Table.from_batches([batch]).select(schema.names).cast(schema))
     fs.mv(tmp, path)
     return failed
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -15,7 +15,6 @@ from flows.fetch import FetchError, RawFile, store
 from flows.incremental import (
     api_client,
     keep,
-    limits,
     previous_marks,
     public,
     split_api,
@@ -57,7 +56,7 @@ def get(
 ) -> httpx.Response:
     """One GET with the settings' retries and size limit; FetchError when it fails for good."""
     try:
-        return http.get(client, url, params=params, **limits(settings))
+        return http.get(client, url, params=params, **settings.http_limits())
     except http.HttpError as exc:
         raise FetchError(str(exc)) from exc
 

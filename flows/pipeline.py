@@ -33,7 +33,6 @@ from warehouse.load import (
     LoadRequest,
     TableLoad,
     load,
-    record_failure,
     record_run,
     results_as_dicts,
 )
@@ -300,8 +299,9 @@ def run_source(
     request = _request(source, pipeline_run_id or _flow_run_id())
     run_id, warehouse = request.load_run_id, Settings(home=Path(home)).warehouse
     try:
+        checked = raws is not None  # fetched and found new by the pipeline's own run
         raws = raws if raws is not None else fetch(source, home)
-        fingerprint = _fingerprint_to_load(source, raws, home, request, force)
+        fingerprint = _fingerprint_to_load(source, raws, home, request, force or checked)
         if fingerprint is None:
             return SourceOutcome(source.name, source.kind, run_id, status="unchanged")
         outcome = normalise(source, raws, run_id, home)
@@ -310,7 +310,7 @@ def run_source(
         outcome = load_outcome(outcome, source, request.started_at, home, request.flow_run_id)
     except Exception as exc:
         with warehouse_slot():
-            record_failure(warehouse, request, str(exc))
+            record_run(warehouse, request, "failed", str(exc))
         raise
     if outcome.status == "failed":
         raise PipelineFailedError(f"{source.name}: " + "; ".join(outcome.errors))

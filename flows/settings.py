@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     http_timeout: float = 30.0
     http_retries: int = 4
     http_backoff: float = 0.5
-    # Inputs are parsed whole, so bigger files are refused (after a bounded-memory copy).
+    # Most inputs are parsed whole, so bigger files are refused (after a bounded-memory copy);
+    # a DTM HDX CSV streams, so raise this for very large ones.
     max_input_bytes: int = 256 * 2**20
     # Seconds a command waits for another process to release the warehouse before giving up.
     lock_wait: float = 600.0
@@ -103,6 +104,14 @@ class Settings(BaseSettings):
     def quarantine_root(self) -> str:
         """Where quarantined rows go: `quarantine_url` when set, else `home/quarantine`."""
         return self.quarantine_url or str(self.quarantine_dir)
+
+    def http_limits(self) -> dict[str, Any]:
+        """Retry and size settings as keyword arguments of `flows.http.get`."""
+        return {
+            "retries": self.http_retries,
+            "backoff": self.http_backoff,
+            "max_bytes": self.max_input_bytes,
+        }
 
     def storage_options(self) -> dict[str, Any]:
         """fsspec options for an object-store lake: credentials from settings, never from code."""

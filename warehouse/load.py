@@ -121,13 +121,9 @@ def load(
         crash_point()
 
 
-def record_failure(db_path: Path, request: LoadRequest, error: str) -> None:
-    """Record a source run that failed before loading; no data table is touched."""
-    record_run(db_path, request, "failed", error)
-
-
 def record_run(db_path: Path, request: LoadRequest, status: str, error: str | None) -> None:
-    """Record a source run that loaded nothing (failed, or unchanged inputs)."""
+    """Record a source run that loaded nothing (failed before loading, or inputs unchanged);
+    no data table is touched."""
     with lock_for(db_path), connect(db_path) as con:
         migrate(con)
         with transaction(con):

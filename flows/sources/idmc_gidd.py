@@ -14,7 +14,7 @@ import httpx
 
 from flows import http, paged
 from flows.fetch import FetchError
-from flows.incremental import limits, public, with_params
+from flows.incremental import public, with_params
 from flows.settings import Settings
 from flows.sources import Kind
 from flows.sources.idmc_idu import client_auth
@@ -39,7 +39,7 @@ def read_since(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:
 def walk(client: httpx.Client, url: str, settings: Settings) -> list[httpx.Response]:
     """Every page from `url` on, following `next`; FetchError when a page cannot be had."""
     try:
-        return list(http.paginate_next(client, url, **limits(settings)))
+        return list(http.paginate_next(client, url, **settings.http_limits()))
     except http.HttpError as exc:
         raise FetchError(str(exc)) from exc
 

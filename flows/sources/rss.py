@@ -41,13 +41,7 @@ def with_pages(raw: RawFile, settings: Settings) -> RawFile:
     with http.client(settings.http_timeout) as client:
         for link in links:
             try:
-                page = http.get(
-                    client,
-                    link,
-                    retries=settings.http_retries,
-                    backoff=settings.http_backoff,
-                    max_bytes=settings.max_input_bytes,
-                )
+                page = http.get(client, link, **settings.http_limits())
             except http.HttpError:
                 continue
             store(settings.raw_dir, link, page.content, ".html")
