@@ -101,7 +101,25 @@ def serve(chosen: list[Plan], limit: int) -> None:
     # pauses the schedules and exits 0, so the warning is noise.
     warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
 
-    prefect_serve(*runner_deployments(chosen), limit=limit, print_starting_message=False)
+    try:
+        prefect_serve(*runner_deployments(chosen), limit=limit, print_starting_message=False)
+    finally:
+        pause(chosen)
+
+
+def pause(chosen: list[Plan]) -> None:
+    """Pause the served deployments' schedules ourselves: Prefect's SIGTERM handler starts its
+    own pause without waiting for it, and on a busy machine the process can exit first."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        for plan in chosen:
+            try:
+                deployment = client.read_deployment_by_name(f"sitrep-pipeline/{plan.name}")
+            except ObjectNotFound:  # serving stopped before it was created
+                continue
+            client.pause_deployment(deployment.id)
 
 
 def deploy(chosen: list[Plan], pool: str, source_dir: Path) -> list[str]:
