@@ -7,19 +7,25 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
+from transforms.errors import expected, one_line
 
 app = typer.Typer(
     help="sitrep: displacement statistics and news into one DuckDB warehouse and a report.",
     no_args_is_help=True,
     add_completion=False,
+    # A bug gets Python's own traceback: no locals printed (they can hold credentials).
+    pretty_exceptions_enable=False,
 )
 out = Console()
 err = Console(stderr=True)
@@ -35,9 +41,14 @@ class UsageError(Exception):
     """Bad usage or input: exit code 2."""
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+def fail(message: object, code: int = 2) -> typer.Exit:
+    """Print one `error:` line (the message folded, never read as markup); the exit to raise."""
+    say_error(message)
     return typer.Exit(code)
+
+
+def say_error(message: object) -> None:
+    err.print(f"[red]error:[/red] {escape(one_line(message))}", highlight=False, soft_wrap=True)
 
 
 # Prefect's own console lines are kept for warnings; the Prefect UI still gets every log line.
@@ -49,7 +60,13 @@ CONSOLE_LOGGING = {
 
 
 def _settings(config: Path | None = None) -> Settings:
-    settings = Settings(config=config) if config else Settings()
+    try:
+        settings = Settings(config=config) if config else Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SITREP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise fail(f"settings: {problems}") from None
     if "PREFECT_HOME" not in os.environ:
         prefect_home = (settings.home / "prefect").resolve()
         prefect_home.mkdir(parents=True, exist_ok=True)
@@ -129,18 +146,21 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig], force: bool =
 
     for key, value in CONSOLE_LOGGING.items():
         os.environ.setdefault(key, value)
+    started = time.time()
     state = _run_flow(settings, sources, force)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)
     _print_rows(rows, "table", title="Rows per source and table")
     failed = state.is_failed()
     if failed:
-        for line in _failure_lines(state.message):
-            err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
-    out.print(f"warehouse: {settings.warehouse.resolve()}")
+        for line in _failure_lines(state):
+            say_error(line)
+    out.print(f"warehouse: {settings.warehouse.resolve()}", highlight=False, soft_wrap=True)
     report = settings.reports_dir / "index.html"
     if report.exists():
-        out.print(f"report:    {report.resolve()}")
+        fresh = report.stat().st_mtime >= started
+        note = "" if fresh else "  (not rewritten: nothing new was loaded)"
+        out.print(f"report:    {report.resolve()}{note}", highlight=False, soft_wrap=True)
     return failed
 
 
@@ -157,8 +177,10 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
     try:
         with prefect_api(Path(os.environ["PREFECT_HOME"])) as serving:
             from expectations.runner import prewarm
+            from flows.console import quiet_expected_failures
             from flows.pipeline import pipeline
 
+            quiet_expected_failures()
             prewarm()  # Great Expectations imports on a thread meanwhile
             with serving():
                 err.print(
@@ -171,9 +193,13 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
         raise fail(str(exc), code=1) from None
 
 
-def _failure_lines(message: str | None) -> list[str]:
-    lines = [e.strip() for e in (message or "").split("; ") if e.strip()]
-    return lines or ["the pipeline failed; see the Prefect log above"]
+def _failure_lines(state: Any) -> list[str]:
+    """What failed, one line each: the pipeline's own lines, else the exception's message."""
+    error = state.result(raise_on_failure=False)
+    lines = getattr(error, "lines", None)
+    if lines is None:
+        lines = [one_line(error)] if isinstance(error, BaseException) else []
+    return lines or [f"the pipeline failed ({one_line(state.message)}); see the Prefect UI"]
 
 
 @app.command()
@@ -518,4 +544,11 @@ def _print_rows(
 
 
 def main() -> None:
-    app()
+    """The entry point: an expected error is one line and exit 2; a bug, one traceback."""
+    try:
+        app()
+    except Exception as exc:
+        if not expected(exc):
+            raise
+        say_error(exc)
+        sys.exit(2)

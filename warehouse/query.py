@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from transforms.errors import SitrepError
 from warehouse.db import connect
 
 QUERIES = Path(__file__).parent / "queries"
@@ -30,7 +31,7 @@ REFUSALS = {
 }
 
 
-class QueryError(ValueError):
+class QueryError(SitrepError, ValueError):
     """A query that cannot run: unknown name, bad SQL, a bad parameter, or an attempt to write."""
 
 

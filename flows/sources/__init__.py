@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from flows.fetch import RawFile, expand, fetch_location
 from flows.settings import Settings, SourceConfig
+from transforms.errors import SitrepError
 from transforms.lineage import Origin
 from transforms.parsed import Parsed
 
@@ -55,7 +56,7 @@ class Kind:
                 yield self.transform(source.read(), origin)
 
 
-class UnknownKindError(ValueError):
+class UnknownKindError(SitrepError, ValueError):
     """A kind name that no module registers."""
 
 
