@@ -22,19 +22,14 @@ class ConsoleFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__("sitrep-console")
         self.shown: set[int] = set()  # exceptions whose traceback was printed
-        self.expected: set[str] = set()  # runs that failed on an expected error
 
     def filter(self, record: logging.LogRecord) -> bool:
-        run = str(getattr(record, "task_run_id", None) or getattr(record, "flow_run_id", ""))
         if getattr(record, CLI_SAYS, False):
             return False
         error = record.exc_info[1] if record.exc_info else None
-        if error is None:
-            return not (run in self.expected and record.getMessage().startswith("Finished in"))
-        if expected(error):
-            self.expected.add(run)
-            return False
-        if id(error) in self.shown:
+        if error is None:  # a failed run's closing state: the CLI's summary says it
+            return not record.getMessage().startswith("Finished in state")
+        if expected(error) or id(error) in self.shown:
             return False
         self.shown.add(id(error))
         return True
