@@ -17,11 +17,27 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
 from transforms.errors import expected, one_line
 
+HELP = """sitrep: displacement statistics and news into one DuckDB warehouse and a report.
+
+Examples:
+
+  sitrep run                                  # every source in ./sitrep.toml
+
+  sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
+
+  sitrep query --name latest-idps --param iso3=TCD
+
+  sitrep status
+
+  sitrep report --country COD
+"""
+
 app = typer.Typer(
-    help="sitrep: displacement statistics and news into one DuckDB warehouse and a report.",
+    help=HELP,
     no_args_is_help=True,
     add_completion=False,
     # A bug gets Python's own traceback: no locals printed (they can hold credentials).
@@ -39,6 +55,24 @@ FORMATS = ("table", "csv", "json", "parquet")
 
 class UsageError(Exception):
     """Bad usage or input: exit code 2."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"sitrep {version('sitrep')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Options for every command."""
 
 
 def fail(message: object, code: int = 2) -> typer.Exit:
@@ -109,7 +143,7 @@ def run(
 
 @app.command()
 def load(
-    kind: Annotated[str, typer.Argument(help="Source kind, e.g. dtm or article-files.")],
+    kind: Annotated[str, typer.Argument(help=f"Source kind: {', '.join(kind_names())}.")],
     paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs of that kind.")],
     name: Annotated[str | None, typer.Option(help="Source name to record (default: kind).")] = None,
     force: ForceOpt = False,
@@ -119,23 +153,25 @@ def load(
     Example: sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
     """
     settings = _settings()
+    try:
+        check_kind(kind)
+    except UnknownKindError as exc:
+        raise fail(exc) from None
     locations = []
     for p in paths:
         if "://" not in p and not Path(p).exists():
             raise fail(f"{p}: no such file or folder")
         locations.append(p if "://" in p else str(Path(p).resolve()))
     source = SourceConfig(name=name or kind, kind=kind, location=locations)
-    _check_kinds([source])
     failed = _run_pipeline(settings, [source], force)
     raise typer.Exit(2 if failed else 0)
 
 
 def _check_kinds(sources: list[SourceConfig]) -> None:
-    from flows.sources import UnknownKindError, get_kind
-
+    """Refuse an unknown kind before anything starts (no source module is imported)."""
     for s in sources:
         try:
-            get_kind(s.kind)
+            check_kind(s.kind)
         except UnknownKindError as exc:
             raise fail(f"source {s.name}: {exc}") from None
 
@@ -176,6 +212,8 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
         )
     try:
         with prefect_api(Path(os.environ["PREFECT_HOME"])) as serving:
+            from prefect import tags
+
             from expectations.runner import prewarm
             from flows.console import quiet_expected_failures
             from flows.pipeline import pipeline
@@ -188,7 +226,8 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
                     style="dim",
                 )
                 home = str(settings.home.resolve())
-                return pipeline(sources, home, force=force, return_state=True)
+                with tags("sitrep", "cli"):  # found by the UI filter, like served runs
+                    return pipeline(sources, home, force=force, return_state=True)
     except ServerStartError as exc:
         raise fail(str(exc), code=1) from None
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import errno
+from collections.abc import Iterable
 
 
 class SitrepError(Exception):
@@ -25,3 +27,9 @@ def disk_full(error: BaseException) -> bool:
 def expected(error: BaseException) -> bool:
     """An error told in one line: sitrep's own, or a full disk (the user frees space)."""
     return isinstance(error, SitrepError) or disk_full(error)
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean X?)' for the closest of `choices`, or nothing when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""

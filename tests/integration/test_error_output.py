@@ -84,3 +84,29 @@ def test_a_refused_file_is_told_once_per_failure_without_traceback(tmp_path, sam
     ]
     assert "not a readable CSV" not in done.stdout  # the counts table, then where things are
     assert "│ hxl    │ displacement │ 1  │ 0      │ 1           │ failed │" in done.stdout
+
+
+def test_a_misspelt_kind_is_refused_with_the_closest_name(tmp_path) -> None:
+    result = runner.invoke(app, ["load", "dmt", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: unknown source kind 'dmt' (did you mean dtm?);")
+    config = tmp_path / "sitrep.toml"
+    config.write_text('[[sources]]\nname = "n"\nkind = "rs"\nlocation = "x.xml"\n')
+    run = runner.invoke(app, ["run", "--config", str(config)])
+    assert run.exit_code == 2 and "source n: unknown source kind 'rs'" in run.output
+
+
+def test_the_kinds_known_without_import_are_the_registered_ones() -> None:
+    from flows.kinds import kind_names
+    from flows.sources import registry
+
+    assert kind_names() == sorted(registry())
+    help_text = runner.invoke(app, ["load", "--help"], terminal_width=200).output
+    assert all(name in help_text for name in kind_names())
+
+
+def test_version_is_the_installed_one() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output == f"sitrep {version('sitrep')}\n"
