@@ -115,12 +115,29 @@ def placeholders(sql: str) -> list[str]:
 
 
 class Result:
-    """A running query's columns and rows, read in chunks until the query is stopped."""
+    """A query's columns and rows, read in chunks until the query is stopped."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: str,
+        params: dict[str, Any] | None,
+        stop: threading.Event,
+    ) -> None:
         self._con = con
+        self._sql = sql
+        self._params = params or None
         self._stop = stop
-        self.columns = [d[0] for d in con.description or []]
+        self._columns: list[str] | None = None
+        self._reader: pa.RecordBatchReader | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        """The result's column names (runs the statement on first use)."""
+        if self._columns is None:
+            self._con.execute(self._sql, self._params)
+            self._columns = [d[0] for d in self._con.description or []]
+        return self._columns
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[list[tuple[Any, ...]]]:
         """Rows as plain Python values, `size` at a time."""
@@ -130,16 +147,18 @@ class Result:
             self._check()
             yield chunk
 
+    def arrow_reader(self, size: int = CHUNK_ROWS) -> pa.RecordBatchReader:
+        """The rows as a stream of Arrow record batches of `size` rows (types kept)."""
+        if self._reader is None:
+            relation = self._con.sql(self._sql, params=self._params)
+            self._reader = relation.to_arrow_reader(size)
+        return self._reader
+
     def batches(self, size: int = CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
-        """Rows as Arrow record batches (types kept, for Parquet)."""
+        """The record batches of `arrow_reader`, checked for a stop between them."""
         for batch in self.arrow_reader(size):
             self._check()
             yield batch
-
-    def arrow_reader(self, size: int = CHUNK_ROWS) -> pa.RecordBatchReader:
-        if not hasattr(self, "_reader"):
-            self._reader = self._con.to_arrow_reader(size)
-        return self._reader
 
     def _check(self) -> None:
         if self._stop.is_set():
@@ -165,8 +184,7 @@ def run(
         cap = size_bytes(str(_setting(con, "memory_limit")))
 
         def work(stop: threading.Event) -> T:
-            con.execute(sql, params or None)
-            return consume(Result(con, stop))
+            return consume(Result(con, sql, params, stop))
 
         try:
             with memory_ceiling(cap):
@@ -180,8 +198,8 @@ def run(
 
 
 def _setting(con: duckdb.DuckDBPyConnection, name: str) -> object:
-    row = con.execute("SELECT current_setting($name)", {"name": name}).fetchone()
-    return row[0] if row else None
+    rows = con.execute("SELECT current_setting($name)", {"name": name}).fetchall()
+    return rows[0][0] if rows else None
 
 
 def run_query(

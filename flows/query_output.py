@@ -1,0 +1,65 @@
+"""Query results written as CSV, JSON or Parquet, chunk by chunk as DuckDB hands them over."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from flows.terminal_text import visible
+from warehouse.query import Result
+
+# OWASP's CSV injection list: a spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ROW_GROUP = 122_880  # rows per Parquet row group, DuckDB's own
+
+
+def neutralised(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with `'`; others as they are.
+
+    Numbers (-5 as a number) stay numbers: only text is touched.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(result: Result, out: TextIO, raw: bool = False, terminal: bool = False) -> int:
+    """Rows as CSV; text cells neutralised unless `raw`, control codes escaped on a terminal."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([_text(c, raw, terminal) for c in result.columns])
+    count = 0
+    for chunk in result.chunks():
+        writer.writerows([[_text(v, raw, terminal) for v in row] for row in chunk])
+        count += len(chunk)
+    return count
+
+
+def _text(value: Any, raw: bool, terminal: bool) -> Any:
+    value = value if raw else neutralised(value)
+    return visible(value) if terminal and isinstance(value, str) else value
+
+
+def write_json(result: Result, out: TextIO) -> int:
+    """Rows as a JSON list of objects (one-space indent), written as they come."""
+    count = 0
+    for chunk in result.chunks():
+        for row in chunk:
+            record = json.dumps(dict(zip(result.columns, row, strict=True)), default=str, indent=1)
+            out.write(("[\n " if count == 0 else ",\n ") + record.replace("\n", "\n "))
+            count += 1
+    out.write("[]\n" if count == 0 else "\n]\n")
+    return count
+
+
+def write_parquet(result: Result, path: Path) -> int:
+    """Rows as Parquet with DuckDB's types kept (via Arrow), a row group at a time."""
+    import pyarrow.parquet as pq
+
+    count = 0
+    with pq.ParquetWriter(path, result.arrow_reader(ROW_GROUP).schema) as writer:
+        for batch in result.batches(ROW_GROUP):
+            writer.write_batch(batch)
+            count += batch.num_rows
+    return count
