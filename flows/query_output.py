@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,13 +28,33 @@ def neutralised(value: Any) -> Any:
 
 def write_csv(result: Result, out: TextIO, raw: bool = False, terminal: bool = False) -> int:
     """Rows as CSV; text cells neutralised unless `raw`, control codes escaped on a terminal."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _CsvRows(out)
     writer.writerow([_text(c, raw, terminal) for c in result.columns])
     count = 0
     for chunk in result.chunks():
-        writer.writerows([[_text(v, raw, terminal) for v in row] for row in chunk])
+        for row in chunk:
+            writer.writerow([_text(v, raw, terminal) for v in row])
         count += len(chunk)
     return count
+
+
+class _CsvRows:
+    """Rows ending in a newline, with any field holding a carriage return quoted.
+
+    The csv module quotes only the characters of its line terminator: with "\n" a lone CR in
+    a value went out bare and readers took it for the end of the row.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._buf = io.StringIO()
+        self._writer = csv.writer(self._buf, lineterminator="\r\n")
+
+    def writerow(self, row: list[Any]) -> None:
+        self._buf.seek(0)
+        self._buf.truncate()
+        self._writer.writerow(row)
+        self._out.write(self._buf.getvalue()[:-2] + "\n")
 
 
 def _text(value: Any, raw: bool, terminal: bool) -> Any:

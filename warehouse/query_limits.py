@@ -140,6 +140,7 @@ def bounded(
     to check between the chunks it reads.
     """
     stop = threading.Event()
+    done = threading.Event()  # not Thread.join: a join cut short by Ctrl-C forgets the thread
     box: dict[str, object] = {}
 
     def target() -> None:
@@ -147,16 +148,17 @@ def bounded(
             box["value"] = work(stop)
         except BaseException as exc:
             box["error"] = exc
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=target, name="sitrep-query", daemon=True)
-    worker.start()
+    threading.Thread(target=target, name="sitrep-query", daemon=True).start()
     try:
-        worker.join(timeout)
+        finished = done.wait(timeout)
     except BaseException:
-        _interrupt(con, stop, worker)
+        _interrupt(con, stop, done)
         raise
-    if worker.is_alive():
-        _interrupt(con, stop, worker)
+    if not finished:
+        _interrupt(con, stop, done)
         raise QueryTimeoutError(f"the query ran past its time limit of {timeout:g} s")
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
@@ -164,8 +166,8 @@ def bounded(
 
 
 def _interrupt(
-    con: duckdb.DuckDBPyConnection, stop: threading.Event, worker: threading.Thread
+    con: duckdb.DuckDBPyConnection, stop: threading.Event, done: threading.Event
 ) -> None:
     stop.set()
     con.interrupt()
-    worker.join()
+    done.wait()
