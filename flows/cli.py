@@ -247,7 +247,9 @@ def query(
     try:
         text, params = _query_text(sql, file, name, param or [], describe)
         target = checked_file(out_file, settings, force) if out_file is not None else None
-        request = _Output(fmt, target, force, raw_csv, timeout or settings.query_timeout)
+        request = _Output(
+            fmt, target, force, raw_csv, settings.query_timeout if timeout is None else timeout
+        )
         with _terminate_as_interrupt():
             count = _run_to_output(settings.warehouse, text, params, request)
     except (QueryError, UsageError, WarehouseMissingError, OutputPathError, OSError) as exc:

@@ -340,3 +340,23 @@ def test_ctrl_c_or_sigterm_stops_the_query_and_removes_its_spill_files(
     assert proc.returncode == 130
     assert stderr.strip() == "error: interrupted: the query was stopped"
     assert list(spill.iterdir()) == []
+
+
+def test_spill_folders_of_killed_queries_are_removed_by_the_next_one(db: Path, home: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    orphan = home / "tmp" / f"query-{gone.stdout.strip()}-x1y2"
+    orphan.mkdir(parents=True)
+    (orphan / "duckdb_temp_storage_DEFAULT-0.tmp").write_bytes(b"\0" * 1024)
+    alive = home / "tmp" / f"query-{os.getpid()}-a1b2"  # a query still running: kept
+    alive.mkdir()
+    code, _, stderr = query("SELECT 1")
+    assert code == 0, stderr
+    assert not orphan.exists()
+    assert alive.exists()
+
+
+def test_a_time_limit_must_be_positive(db: Path) -> None:
+    for value in ("0", "-1"):
+        code, _, stderr = query("SELECT 1", "--timeout", value)
+        assert code == 2 and "time limit must be more than 0" in stderr
