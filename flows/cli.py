@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,17 +16,38 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
 from flows.terminal_text import cell, visible
+from transforms.errors import expected, one_line
+
+HELP = """sitrep: displacement statistics and news into one DuckDB warehouse and a report.
+
+Examples:
+
+  sitrep run                                  # every source in ./sitrep.toml
+
+  sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
+
+  sitrep query --name latest-idps --param iso3=TCD
+
+  sitrep status
+
+  sitrep report --country COD
+"""
 
 app = typer.Typer(
-    help="sitrep: displacement statistics and news into one DuckDB warehouse and a report.",
+    help=HELP,
     no_args_is_help=True,
     add_completion=False,
+    # A bug gets Python's own traceback: no locals printed (they can hold credentials).
+    pretty_exceptions_enable=False,
 )
 out = Console()
 err = Console(stderr=True)
@@ -41,9 +63,33 @@ class UsageError(Exception):
     """Bad usage or input: exit code 2."""
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"sitrep {version('sitrep')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Options for every command."""
+
+
+def fail(message: object, code: int = 2) -> typer.Exit:
+    """Print one `error:` line (the message folded, never read as markup); the exit to raise."""
+    say_error(message)
     return typer.Exit(code)
+
+
+def say_error(message: object) -> None:
+    line = escape(visible(one_line(message)))
+    err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
 
 
 # Prefect's own console lines are kept for warnings; the Prefect UI still gets every log line.
@@ -55,7 +101,13 @@ CONSOLE_LOGGING = {
 
 
 def _settings(config: Path | None = None) -> Settings:
-    settings = Settings(config=config) if config else Settings()
+    try:
+        settings = Settings(config=config) if config else Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SITREP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise fail(f"settings: {problems}") from None
     if "PREFECT_HOME" not in os.environ:
         prefect_home = (settings.home / "prefect").resolve()
         prefect_home.mkdir(parents=True, exist_ok=True)
@@ -98,7 +150,7 @@ def run(
 
 @app.command()
 def load(
-    kind: Annotated[str, typer.Argument(help="Source kind, e.g. dtm or article-files.")],
+    kind: Annotated[str, typer.Argument(help=f"Source kind: {', '.join(kind_names())}.")],
     paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs of that kind.")],
     name: Annotated[str | None, typer.Option(help="Source name to record (default: kind).")] = None,
     force: ForceOpt = False,
@@ -108,23 +160,25 @@ def load(
     Example: sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
     """
     settings = _settings()
+    try:
+        check_kind(kind)
+    except UnknownKindError as exc:
+        raise fail(exc) from None
     locations = []
     for p in paths:
         if "://" not in p and not Path(p).exists():
             raise fail(f"{p}: no such file or folder")
         locations.append(p if "://" in p else str(Path(p).resolve()))
     source = SourceConfig(name=name or kind, kind=kind, location=locations)
-    _check_kinds([source])
     failed = _run_pipeline(settings, [source], force)
     raise typer.Exit(2 if failed else 0)
 
 
 def _check_kinds(sources: list[SourceConfig]) -> None:
-    from flows.sources import UnknownKindError, get_kind
-
+    """Refuse an unknown kind before anything starts (no source module is imported)."""
     for s in sources:
         try:
-            get_kind(s.kind)
+            check_kind(s.kind)
         except UnknownKindError as exc:
             raise fail(f"source {s.name}: {exc}") from None
 
@@ -135,18 +189,21 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig], force: bool =
 
     for key, value in CONSOLE_LOGGING.items():
         os.environ.setdefault(key, value)
+    started = time.time()
     state = _run_flow(settings, sources, force)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)
     _print_rows(rows, title="Rows per source and table")
     failed = state.is_failed()
     if failed:
-        for line in _failure_lines(state.message):
-            err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
-    out.print(f"warehouse: {settings.warehouse.resolve()}")
+        for line in _failure_lines(state):
+            say_error(line)
+    out.print(f"warehouse: {settings.warehouse.resolve()}", highlight=False, soft_wrap=True)
     report = settings.reports_dir / "index.html"
     if report.exists():
-        out.print(f"report:    {report.resolve()}")
+        fresh = report.stat().st_mtime >= started
+        note = "" if fresh else "  (not rewritten: nothing new was loaded)"
+        out.print(f"report:    {report.resolve()}{note}", highlight=False, soft_wrap=True)
     return failed
 
 
@@ -162,9 +219,13 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
         )
     try:
         with prefect_api(Path(os.environ["PREFECT_HOME"])) as serving:
+            from prefect import tags
+
             from expectations.runner import prewarm
+            from flows.console import quiet_expected_failures
             from flows.pipeline import pipeline
 
+            quiet_expected_failures()
             prewarm()  # Great Expectations imports on a thread meanwhile
             with serving():
                 err.print(
@@ -172,14 +233,19 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
                     style="dim",
                 )
                 home = str(settings.home.resolve())
-                return pipeline(sources, home, force=force, return_state=True)
+                with tags("sitrep", "cli"):  # found by the UI filter, like served runs
+                    return pipeline(sources, home, force=force, return_state=True)
     except ServerStartError as exc:
         raise fail(str(exc), code=1) from None
 
 
-def _failure_lines(message: str | None) -> list[str]:
-    lines = [e.strip() for e in (message or "").split("; ") if e.strip()]
-    return lines or ["the pipeline failed; see the Prefect log above"]
+def _failure_lines(state: Any) -> list[str]:
+    """What failed, one line each: the pipeline's own lines, else the exception's message."""
+    error = state.result(raise_on_failure=False)
+    lines = getattr(error, "lines", None)
+    if lines is None:
+        lines = [one_line(error)] if isinstance(error, BaseException) else []
+    return lines or [f"the pipeline failed ({one_line(state.message)}); see the Prefect UI"]
 
 
 @app.command()
@@ -590,4 +656,11 @@ def _print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | N
 
 
 def main() -> None:
-    app()
+    """The entry point: an expected error is one line and exit 2; a bug, one traceback."""
+    try:
+        app()
+    except Exception as exc:
+        if not expected(exc):
+            raise
+        say_error(exc)
+        sys.exit(2)

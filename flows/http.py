@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from transforms.errors import SitrepError
+
 RETRY_STATUS = {429, 500, 502, 503, 504}
 # Query parameters that carry credentials (IDMC client_id, API keys, app identifiers).
 SECRET_PARAM = re.compile(r"client_id|key|token|secret|password|app_?identifier|appname", re.I)
@@ -19,7 +21,7 @@ SECRET_PARAM = re.compile(r"client_id|key|token|secret|password|app_?identifier|
 BODY_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
 
-class HttpError(RuntimeError):
+class HttpError(SitrepError, RuntimeError):
     """A request that failed for good (after retries, or with a status not worth retrying)."""
 
     def __init__(self, url: str, message: str, status: int | None = None):

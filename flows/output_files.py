@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flows.settings import Settings
+from transforms.errors import SitrepError
 
 
-class OutputPathError(ValueError):
+class OutputPathError(SitrepError, ValueError):
     """An --out path that would land inside SITREP_HOME, replace a file, or cannot be written."""
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.errors import SitrepError
 
-class InputError(ValueError):
+
+class InputError(SitrepError, ValueError):
     """A whole input cannot be read (not the expected format); names the file and what is wrong."""
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
+from transforms.errors import SitrepError
 from warehouse.db import MEMORY_ENV, connect
 from warehouse.query_limits import (
     QueryTimeoutError,
@@ -42,7 +43,7 @@ REFUSALS = {
 }
 
 
-class QueryError(ValueError):
+class QueryError(SitrepError, ValueError):
     """A query that cannot run: unknown name, bad SQL, a bad parameter, or an attempt to write."""
 
 

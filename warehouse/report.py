@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from transforms.errors import SitrepError
 from warehouse import charts, report_format
 from warehouse.db import WarehouseMissingError, connect
 from warehouse.preferences import Preferences, read_preferences, sync_preferences
@@ -21,7 +22,7 @@ PREFERENCES_WAIT = 30.0  # seconds to wait for another writer before reporting w
 log = logging.getLogger(__name__)
 
 
-class ReportError(ValueError):
+class ReportError(SitrepError, ValueError):
     """The report cannot be written as asked (for example: no data for that country)."""
 
 

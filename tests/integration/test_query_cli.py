@@ -261,12 +261,12 @@ def test_status_table_and_error_lines_show_hostile_values_as_text(db: Path) -> N
     with connect(db) as con:
         con.execute(
             "INSERT INTO load_runs (load_run_id, source, status, error, finished_at) VALUES "
-            "('evil', '[bold]src[/x]', 'failed', 'bad [/red] ' || chr(27) || ']8;;x', now())"
+            "('evil', '[/x]', 'failed', '[bold]bad[/red] ' || chr(27) || ']8;;x', now())"
         )
-    result = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.stderr
-    assert "[bold]src[/x]" in result.stdout
-    assert "[bold]src[/x]: bad [/red] \\x1b]8;;x" in result.stderr
+    assert "│ [/x]" in result.stdout
+    assert "[/x]: [bold]bad[/red] \\x1b]8;;x" in result.stderr
     assert "\x1b" not in result.stdout + result.stderr
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from transforms.errors import SitrepError
 from transforms.extract.facts import extract
 
 OUTPUT_COLUMNS = (
@@ -14,7 +15,7 @@ OUTPUT_COLUMNS = (
 )  # fmt: skip
 
 
-class MissingColumnError(ValueError):
+class MissingColumnError(SitrepError, ValueError):
     """The input table lacks a column the caller named."""
 
 
