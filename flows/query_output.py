@@ -29,13 +29,33 @@ def neutralised(value: Any) -> Any:
 def write_csv(result: Result, out: TextIO, raw: bool = False, terminal: bool = False) -> int:
     """Rows as CSV; text cells neutralised unless `raw`, control codes escaped on a terminal."""
     writer = _CsvRows(out)
-    writer.writerow([_text(c, raw, terminal) for c in result.columns])
+    cells = _TextCells(raw, terminal)
+    writer.writerows([[cells(c) for c in result.columns]], cells.carriage_return)
     count = 0
     for chunk in result.chunks():
-        for row in chunk:
-            writer.writerow([_text(v, raw, terminal) for v in row])
+        cells.carriage_return = False
+        rows = [[cells(v) if type(v) is str else v for v in row] for row in chunk]
+        writer.writerows(rows, cells.carriage_return)
         count += len(chunk)
     return count
+
+
+class _TextCells:
+    """The CSV form of a text cell; notes whether one held a carriage return."""
+
+    def __init__(self, raw: bool, terminal: bool) -> None:
+        self.raw = raw
+        self.terminal = terminal
+        self.carriage_return = False
+
+    def __call__(self, value: str) -> str:
+        if not self.raw and value.startswith(FORMULA_STARTS):
+            value = "'" + value
+        if self.terminal:
+            return visible(value)
+        if "\r" in value:
+            self.carriage_return = True
+        return value
 
 
 class _CsvRows:
@@ -47,19 +67,19 @@ class _CsvRows:
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
+        self._plain = csv.writer(out, lineterminator="\n")
         self._buf = io.StringIO()
-        self._writer = csv.writer(self._buf, lineterminator="\r\n")
+        self._crlf = csv.writer(self._buf, lineterminator="\r\n")
 
-    def writerow(self, row: list[Any]) -> None:
-        self._buf.seek(0)
-        self._buf.truncate()
-        self._writer.writerow(row)
-        self._out.write(self._buf.getvalue()[:-2] + "\n")
-
-
-def _text(value: Any, raw: bool, terminal: bool) -> Any:
-    value = value if raw else neutralised(value)
-    return visible(value) if terminal and isinstance(value, str) else value
+    def writerows(self, rows: list[list[Any]], carriage_return: bool) -> None:
+        if not carriage_return:
+            self._plain.writerows(rows)
+            return
+        for row in rows:
+            self._buf.seek(0)
+            self._buf.truncate()
+            self._crlf.writerow(row)
+            self._out.write(self._buf.getvalue()[:-2] + "\n")
 
 
 def write_json(result: Result, out: TextIO) -> int:

@@ -360,3 +360,10 @@ def test_a_time_limit_must_be_positive(db: Path) -> None:
     for value in ("0", "-1"):
         code, _, stderr = query("SELECT 1", "--timeout", value)
         assert code == 2 and "time limit must be more than 0" in stderr
+
+
+def test_an_error_echoing_hostile_text_is_one_plain_line(db: Path) -> None:
+    code, _, stderr = query('SELECT * FROM "[/x]' + "\x1b[2J" + '"')
+    assert code == 2
+    assert stderr.startswith("error: ") and len(stderr.strip().splitlines()) == 1
+    assert "[/x]\\x1b[2J" in stderr and "\x1b" not in stderr
