@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,9 +20,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
+from flows.terminal_text import cell, visible
 from transforms.errors import expected, one_line
 
 HELP = """sitrep: displacement statistics and news into one DuckDB warehouse and a report.
@@ -82,7 +88,8 @@ def fail(message: object, code: int = 2) -> typer.Exit:
 
 
 def say_error(message: object) -> None:
-    err.print(f"[red]error:[/red] {escape(one_line(message))}", highlight=False, soft_wrap=True)
+    line = escape(visible(one_line(message)))
+    err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
 
 
 # Prefect's own console lines are kept for warnings; the Prefect UI still gets every log line.
@@ -186,7 +193,7 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig], force: bool =
     state = _run_flow(settings, sources, force)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)
-    _print_rows(rows, "table", title="Rows per source and table")
+    _print_rows(rows, title="Rows per source and table")
     failed = state.is_failed()
     if failed:
         for line in _failure_lines(state):
@@ -255,7 +262,25 @@ def query(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write csv/json/parquet to this file.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write csv/json/parquet to this file (not in SITREP_HOME)."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file if it exists.")
+    ] = False,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv", help="CSV text cells as stored: no ' before a leading = + - @ tab or CR."
+        ),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds before the query is stopped (default SITREP_QUERY_TIMEOUT, 60)."
+        ),
     ] = None,
     describe: Annotated[
         bool, typer.Option("--describe", help="The column dictionary of the tables and views.")
@@ -266,6 +291,9 @@ def query(
 ) -> None:
     """Read-only SQL on the warehouse: one SELECT, no file access, parameters always bound.
 
+    A query stops after --timeout seconds; --format csv puts ' before text cells a spreadsheet
+    would run as a formula (--raw-csv keeps them as stored).
+
     Examples:
       sitrep query "select iso3, sum(figure) from displacement group by iso3"
       sitrep query --name latest-idps --param iso3=COD --format csv
@@ -273,8 +301,9 @@ def query(
       sitrep query --describe preferred_idp_figure
       sitrep query --list
     """
+    from flows.output_files import OutputPathError, checked_file
     from warehouse.db import WarehouseMissingError
-    from warehouse.query import QueryError, run_arrow, run_query
+    from warehouse.query import QueryError
 
     if list_queries:
         _list_named_queries()
@@ -283,21 +312,75 @@ def query(
     settings = _settings()
     try:
         text, params = _query_text(sql, file, name, param or [], describe)
-        if fmt == "parquet":
-            table = run_arrow(settings.warehouse, text, params)
-        else:
-            columns, rows = run_query(settings.warehouse, text, params)
-    except (QueryError, UsageError, WarehouseMissingError, OSError) as exc:
+        target = checked_file(out_file, settings, force) if out_file is not None else None
+        request = _Output(
+            fmt, target, force, raw_csv, settings.query_timeout if timeout is None else timeout
+        )
+        with _terminate_as_interrupt():
+            count = _run_to_output(settings.warehouse, text, params, request)
+    except (QueryError, UsageError, WarehouseMissingError, OutputPathError, OSError) as exc:
         raise fail(str(exc)) from None
-    if fmt == "parquet":
-        _write_parquet(table, out_file)
-    elif out_file is not None:
-        out_file.write_text(_render_text(columns, rows, fmt))
-        err.print(f"wrote {len(rows)} rows to {out_file}", highlight=False, soft_wrap=True)
-    elif fmt == "table":
-        _print_rows([dict(zip(columns, r, strict=True)) for r in rows], fmt, columns=columns)
-    else:
-        sys.stdout.write(_render_text(columns, rows, fmt))
+    except KeyboardInterrupt:
+        raise fail("interrupted: the query was stopped", code=130) from None
+    if out_file is not None:
+        err.print(f"wrote {count} rows to {out_file}", highlight=False, soft_wrap=True)
+
+
+@dataclass(frozen=True)
+class _Output:
+    """Where and how `sitrep query` writes its result."""
+
+    fmt: str
+    target: Path | None
+    force: bool
+    raw_csv: bool
+    timeout: float
+
+
+def _run_to_output(
+    warehouse: Path, text: str, params: dict[str, Any] | None, request: _Output
+) -> int:
+    """Run the query into its output; the number of rows."""
+    from flows import query_output
+    from flows.output_files import written_whole
+    from warehouse.query import Result, run
+
+    def go(consume: Callable[[Result], Any]) -> Any:
+        return run(warehouse, text, params, consume, request.timeout)
+
+    if request.fmt == "table":
+        columns, rows = go(lambda r: (r.columns, [row for c in r.chunks() for row in c]))
+        _print_table(columns, rows)
+        return len(rows)
+    if request.target is None:
+        if request.fmt == "json":
+            return int(go(lambda r: query_output.write_json(r, sys.stdout)))
+        tty = sys.stdout.isatty()
+        return int(go(lambda r: query_output.write_csv(r, sys.stdout, request.raw_csv, tty)))
+    with written_whole(request.target, request.force) as tmp:
+        if request.fmt == "parquet":
+            return int(go(lambda r: query_output.write_parquet(r, tmp)))
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            if request.fmt == "json":
+                return int(go(lambda r: query_output.write_json(r, fh)))
+            return int(go(lambda r: query_output.write_csv(r, fh, request.raw_csv)))
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a query as Ctrl-C does: DuckDB interrupted, spill folder removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _check_output(fmt: str, out_file: Path | None) -> None:
@@ -353,31 +436,6 @@ def _list_named_queries() -> None:
         out.print(f"  {q.name:<20} {params:<18} {q.summary}", highlight=False, soft_wrap=True)
 
 
-def _render_text(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
-    if fmt == "json":
-        records = [dict(zip(columns, r, strict=True)) for r in rows]
-        return json.dumps(records, default=str, indent=1) + "\n"
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
-def _write_parquet(table: Any, path: Path | None) -> None:
-    import pyarrow.parquet as pq
-
-    target = Path(str(path))
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise fail(f"{target}: {exc}") from None
-    err.print(f"wrote {table.num_rows} rows to {target}", highlight=False, soft_wrap=True)
-
-
 @app.command()
 def status() -> None:
     """Last run per source: status, rows in/loaded/quarantined, freshness."""
@@ -390,23 +448,31 @@ def status() -> None:
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
     errors = [(r["source"], r.pop("error")) for r in rows]
-    _print_rows(rows, "table", title=f"Sources in {settings.warehouse}")
+    _print_rows(rows, title=f"Sources in {settings.warehouse}")
     for name, error in errors:
         if error:
-            err.print(f"[red]{name}:[/red] {error}", highlight=False, soft_wrap=True)
+            line = Text.assemble((f"{visible(name)}:", "red"), " ", visible(error))
+            err.print(line, soft_wrap=True)
 
 
 @app.command()
 def report(
     country: Annotated[str | None, typer.Option(help="ISO3 code of one country.")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the report.")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the report (outside SITREP_HOME but reports/)."),
+    ] = None,
 ) -> None:
     """Write the situation report: Markdown and self-contained HTML per country, and an overview.
+
+    Pages in the folder with the report's own names (index.*, ISO3.*, ISO3-*.png) are replaced,
+    each one whole; --out may not point into SITREP_HOME other than its reports/ folder.
 
     Examples:
       sitrep report                       # every country, in SITREP_HOME/reports/
       sitrep report --country COD --out reports/
     """
+    from flows.output_files import OutputPathError, checked_report_folder
     from warehouse.db import WarehouseMissingError
     from warehouse.preferences import PreferencesError
     from warehouse.report import ReportError, write_report
@@ -414,8 +480,9 @@ def report(
     settings = _settings()
     iso3 = country.strip().upper() if country else None
     try:
-        path = write_report(settings, iso3, out_dir)
-    except (ReportError, PreferencesError, WarehouseMissingError) as exc:
+        folder = checked_report_folder(out_dir, settings) if out_dir is not None else None
+        path = write_report(settings, iso3, folder)
+    except (ReportError, PreferencesError, WarehouseMissingError, OutputPathError) as exc:
         raise fail(str(exc)) from None
     out.print(f"report: {path.resolve()}", highlight=False, soft_wrap=True)
     out.print(f"        {path.with_suffix('.md').resolve()}", highlight=False, soft_wrap=True)
@@ -427,13 +494,17 @@ def extract(
     text_column: Annotated[str, typer.Option(help="Column holding the text.")],
     id_column: Annotated[str, typer.Option(help="Column holding the id.")],
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Output CSV (default stdout).")
+        Path | None, typer.Option("--out", help="Output CSV (default stdout; not in SITREP_HOME).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file if it exists.")
+    ] = False,
 ) -> None:
     """Displacement facts found in each text of a CSV, one row per fact, most salient first.
 
     Example: sitrep extract texts.csv --text-column excerpt --id-column excerpt_id --out f.csv
     """
+    from flows.output_files import OutputPathError, checked_file, written_whole
     from transforms.extract.rows import (
         OUTPUT_COLUMNS,
         MissingColumnError,
@@ -442,6 +513,10 @@ def extract(
     )
 
     csv.field_size_limit(sys.maxsize)
+    try:
+        target = checked_file(out_file, Settings(), force) if out_file is not None else None
+    except OutputPathError as exc:
+        raise fail(str(exc)) from None
     try:
         with file.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -453,11 +528,15 @@ def extract(
     writer = csv.DictWriter(buf, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    if out_file is None:
+    if target is None:
         sys.stdout.write(buf.getvalue())
-    else:
-        out_file.write_text(buf.getvalue(), encoding="utf-8")
-        err.print(f"wrote {len(rows)} facts to {out_file}", highlight=False)
+        return
+    try:
+        with written_whole(target, force) as tmp:
+            tmp.write_text(buf.getvalue(), encoding="utf-8")
+    except (OSError, OutputPathError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"wrote {len(rows)} facts to {out_file}", highlight=False)
 
 
 @app.command()
@@ -558,28 +637,22 @@ def _print_plans(chosen: list[Any], title: str) -> None:
         }
         for p in chosen
     ]
-    _print_rows(rows, "table", title=title)
+    _print_rows(rows, title=title)
 
 
-def _print_rows(
-    rows: list[dict[str, Any]], fmt: str, title: str | None = None, columns: list[str] | None = None
-) -> None:
-    columns = columns or (list(rows[0]) if rows else [])
-    if fmt == "json":
-        sys.stdout.write(json.dumps(rows, default=str, indent=1) + "\n")
-    elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[r[c] for c in columns] for r in rows])
-        sys.stdout.write(buf.getvalue())
-    else:
-        table = Table(title=title, show_lines=False)
-        for c in columns:
-            table.add_column(c, overflow="fold")
-        for r in rows:
-            table.add_row(*["" if r[c] is None else str(r[c]) for c in columns])
-        out.print(table)
+def _print_rows(rows: list[dict[str, Any]], title: str | None = None) -> None:
+    columns = list(rows[0]) if rows else []
+    _print_table(columns, [tuple(r[c] for c in columns) for r in rows], title)
+
+
+def _print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+    """Every table the CLI prints: values shown as text, never as markup or control codes."""
+    table = Table(title=cell(title) if title else None, show_lines=False)
+    for c in columns:
+        table.add_column(cell(c), overflow="fold")
+    for r in rows:
+        table.add_row(*[cell(v) for v in r])
+    out.print(table)
 
 
 def main() -> None:

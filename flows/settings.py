@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     max_input_bytes: int = 256 * 2**20
     # Seconds a command waits for another process to release the warehouse before giving up.
     lock_wait: float = 600.0
+    # Seconds `sitrep query` runs before DuckDB is interrupted (`--timeout` overrides it).
+    query_timeout: float = 60.0
     # Local locations in the config must resolve (symlinks followed) inside these folders;
     # empty means the config file's folder and `home`. `allow_any_location` lifts the check.
     allowed_roots: list[Path] = Field(default_factory=list)

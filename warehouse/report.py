@@ -92,7 +92,7 @@ def _write_country(page: CountryPage, summary: Overview, out_dir: Path) -> None:
         if png is None:
             continue
         file = out_dir / f"{page.iso3}-{key}.png"
-        file.write_bytes(png)
+        _write(file, png)
         page.charts[key] = file.name
     _write(out_dir / f"{page.iso3}.md", render("country.md", page=page, overview=summary))
     page.charts = {
@@ -121,8 +121,11 @@ def _environment() -> Environment:
     return env
 
 
-def _write(path: Path, text: str) -> None:
-    """Write to a temporary name, then rename: a reader never sees half a page."""
+def _write(path: Path, content: str | bytes) -> None:
+    """Write to a temporary name, then rename: a reader never sees half a page or chart."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(content.encode() if isinstance(content, str) else content)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
