@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 import sys
@@ -25,7 +26,7 @@ from rich.text import Text
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
 from flows.terminal_text import cell, visible
-from transforms.errors import expected, one_line
+from transforms.errors import did_you_mean, expected, one_line
 
 HELP = """sitrep: displacement statistics and news into one DuckDB warehouse and a report.
 
@@ -437,16 +438,30 @@ def _list_named_queries() -> None:
 
 
 @app.command()
-def status() -> None:
-    """Last run per source: status, rows in/loaded/quarantined, freshness."""
+def status(
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Last run per source: status, rows in/loaded/quarantined, freshness.
+
+    Examples:
+      sitrep status
+      sitrep status --format json
+    """
     from warehouse.db import WarehouseMissingError
     from warehouse.status import source_status
 
+    if fmt not in ("table", "csv", "json"):
+        raise fail(
+            f"unknown format {fmt!r}{did_you_mean(fmt, FORMATS[:3])}; use table, csv or json"
+        )
     settings = _settings()
     try:
         rows = source_status(settings.warehouse)
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
+    if fmt != "table":
+        _write_rows(rows, fmt)
+        return
     errors = [(r["source"], r.pop("error")) for r in rows]
     _print_rows(rows, title=f"Sources in {settings.warehouse}")
     for name, error in errors:
@@ -643,6 +658,18 @@ def _print_plans(chosen: list[Any], title: str) -> None:
 def _print_rows(rows: list[dict[str, Any]], title: str | None = None) -> None:
     columns = list(rows[0]) if rows else []
     _print_table(columns, [tuple(r[c] for c in columns) for r in rows], title)
+
+
+def _write_rows(rows: list[dict[str, Any]], fmt: str) -> None:
+    """Small results as JSON (one array) or CSV (text cells neutralised, as `query` does)."""
+    from flows.query_output import neutralised
+
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, default=str, indent=1) + "\n")
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(list(rows[0]) if rows else [])
+    writer.writerows([[neutralised(v) for v in r.values()] for r in rows])
 
 
 def _print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:

@@ -280,7 +280,7 @@ def load_outcome(
             settings.warehouse,
             request,
             status=outcome.status,
-            error="; ".join(outcome.errors) or None,
+            error="; ".join(one_line(e) for e in outcome.errors) or None,
             filesystems=lake.remote_filesystems(
                 [settings.lake_root, settings.quarantine_root], settings.storage_options()
             ),
