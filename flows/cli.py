@@ -475,13 +475,13 @@ def report(
     country: Annotated[str | None, typer.Option(help="ISO3 code of one country.")] = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for the report (outside SITREP_HOME but reports/)."),
+        typer.Option("--out", help="Folder for the report (not SITREP_HOME or its data folders)."),
     ] = None,
 ) -> None:
     """Write the situation report: Markdown and self-contained HTML per country, and an overview.
 
     Pages in the folder with the report's own names (index.*, ISO3.*, ISO3-*.png) are replaced,
-    each one whole; --out may not point into SITREP_HOME other than its reports/ folder.
+    each one whole; --out may not be SITREP_HOME or a folder sitrep keeps its data in.
 
     Examples:
       sitrep report                       # every country, in SITREP_HOME/reports/

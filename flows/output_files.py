@@ -11,6 +11,9 @@ from pathlib import Path
 from flows.settings import Settings
 from transforms.errors import SitrepError
 
+# Folders of SITREP_HOME that hold sitrep's own data (reports/ is where reports go).
+HOME_INTERNALS = ("raw", "lake", "quarantine", "prefect", "gx_docs", "tmp")
+
 
 class OutputPathError(SitrepError, ValueError):
     """An --out path that would land inside SITREP_HOME, replace a file, or cannot be written."""
@@ -44,16 +47,20 @@ def checked_file(path: Path, settings: Settings, force: bool) -> Path:
 
 
 def checked_report_folder(path: Path, settings: Settings) -> Path:
-    """Where `sitrep report --out` writes: outside SITREP_HOME, or its reports/ folder."""
+    """Where `sitrep report --out` writes: a folder of its own, not SITREP_HOME or its internals.
+
+    SITREP_HOME itself and its raw/, lake/, quarantine/, prefect/, gx_docs/ and tmp/ (and a
+    local lake or quarantine elsewhere) are refused; reports/ (the default), any other folder
+    inside SITREP_HOME and any folder outside it are allowed.
+    """
     real = path.resolve()
-    reports = settings.reports_dir.resolve()
-    if not real.is_relative_to(reports):
-        for folder in protected_folders(settings):
-            if real.is_relative_to(folder):
-                raise OutputPathError(
-                    f"--out {path} resolves to {real}, inside {folder}: a report goes to "
-                    f"{reports} (the default) or a folder outside SITREP_HOME"
-                )
+    home = settings.home.resolve()
+    internal = [home / name for name in HOME_INTERNALS] + protected_folders(settings)[1:]
+    if real == home or any(real.is_relative_to(folder) for folder in internal):
+        raise OutputPathError(
+            f"--out {path} resolves to {real}, SITREP_HOME or a folder sitrep keeps its data in: "
+            f"a report goes to {settings.reports_dir.resolve()} (the default) or another folder"
+        )
     if real.exists() and not real.is_dir():
         raise OutputPathError(f"--out {path} is a file: give a folder")
     return real

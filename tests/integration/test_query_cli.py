@@ -223,16 +223,16 @@ def test_extract_out_follows_the_same_rule(home: Path, tmp_path: Path) -> None:
 def test_report_out_stays_out_of_sitrep_home_internals(
     db: Path, home: Path, tmp_path: Path
 ) -> None:
-    for folder in (home, home / "lake", home / "raw" / "x", home / "prefect"):
+    for folder in (home, home / "lake", home / "raw" / "x", home / "prefect", home / "tmp"):
         result = runner.invoke(app, ["report", "--country", "COD", "--out", str(folder)])
         assert result.exit_code == 2, (folder, result.stderr)
-        assert "inside" in result.stderr
+        assert "a folder sitrep keeps its data in" in result.stderr
     assert not (home / "COD.html").exists() and not (home / "lake").exists()
     a_file = tmp_path / "report.html"
     a_file.write_text("x")
     result = runner.invoke(app, ["report", "--country", "COD", "--out", str(a_file)])
     assert result.exit_code == 2 and "is a file" in result.stderr
-    for folder in (home / "reports" / "cod", tmp_path / "out"):
+    for folder in (home / "reports" / "cod", home / "mine", tmp_path / "out"):
         result = runner.invoke(app, ["report", "--country", "COD", "--out", str(folder)])
         assert result.exit_code == 0, result.stderr
         assert (folder / "COD.html").exists()
