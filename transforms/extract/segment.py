@@ -34,8 +34,11 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) character offsets of each sentence of the text."""
     start = 0
     for m in SENTENCE_END.finditer(text):
-        if m.start() > start:
-            yield from _bounded(text, start, m.start())
+        end = m.start()
+        if end - start > MAX_SENTENCE:
+            yield from _bounded(text, start, end)
+        elif end > start:
+            yield start, end
         start = m.end()
     if start < len(text):
         yield from _bounded(text, start, len(text))
