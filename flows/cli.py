@@ -536,9 +536,12 @@ def extract(
         with file.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             check_columns(reader.fieldnames or [], text_column, id_column)
-            rows = list(extract_rows(reader, text_column, id_column))
+            notes: list[str] = []
+            rows = list(extract_rows(reader, text_column, id_column, notes))
     except (OSError, UnicodeDecodeError, MissingColumnError, csv.Error) as exc:
         raise fail(f"{file}: {exc}") from None
+    for note in notes:
+        err.print(f"{file}: {note}", highlight=False, markup=False)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -129,6 +129,8 @@ def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str)
                     files.enter_context(good.file())
                     files.enter_context(bad.file())
                 for parsed in kind.parse(raw, origin):
+                    for note in parsed.notes:  # rows kept with a change: a text cut at its limit
+                        get_run_logger().warning("%s: %s", source.name, note)
                     _write_batch(parsed, writers, raw, unresolved)
         except (InputError, SchemaDriftError) as exc:
             _unreadable(kind, raw, exc, outcome, writers[kind.tables[0]][1])

@@ -126,6 +126,7 @@ CASES = [
     Case("rss-billion-laughs.xml", "rss", Error("DTD or entities")),
     Case("rss-external-entity.xml", "rss", Error("DTD or entities")),
     Case("rss-truncated.xml", "rss", Error("not well-formed")),
+    Case("rss-hostile-markup.xml", "rss", Rows(1, contains=("Reference a <b a <b", "Serial 9999"))),
 ]
 
 

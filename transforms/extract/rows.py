@@ -8,6 +8,7 @@ from typing import Any
 
 from transforms.errors import SitrepError
 from transforms.extract.facts import extract
+from transforms.text_limits import MAX_EXTRACT_CHARS, truncate
 
 OUTPUT_COLUMNS = (
     "id", "iso3", "place_name", "admin1_pcode", "admin2_pcode", "figure", "unit", "term",
@@ -30,12 +31,28 @@ def check_columns(header: Iterable[str], *needed: str) -> None:
 
 
 def extract_rows(
-    rows: Iterable[dict[str, Any]], text_column: str, id_column: str
+    rows: Iterable[dict[str, Any]],
+    text_column: str,
+    id_column: str,
+    notes: list[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One output row per fact, an id's facts most salient first; texts with none give none."""
-    for row in rows:
-        text = row.get(text_column) or ""
-        for fact in extract(str(text)):
+    """One output row per fact, an id's facts most salient first; texts with none give none.
+
+    A text over MAX_EXTRACT_CHARS is read up to a sentence or word break within the limit, and
+    a line naming its row, id and column is added to `notes`.
+    """
+    for row_no, row in enumerate(rows, start=1):
+        text = str(row.get(text_column) or "")
+        if len(text) > MAX_EXTRACT_CHARS:
+            read = truncate(text, MAX_EXTRACT_CHARS)
+            if notes is not None:
+                notes.append(
+                    f"row {row_no} (id {row.get(id_column)}) field {text_column}: "
+                    f"{len(text):,} characters, over the extraction limit of "
+                    f"{MAX_EXTRACT_CHARS:,}; facts read from the first {len(read):,}"
+                )
+            text = read
+        for fact in extract(text):
             yield {
                 "id": row.get(id_column),
                 "iso3": fact.iso3,
