@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from transforms import sniff
 from transforms.parsed import InputError
 
 # A lead byte of UTF-8 read as Latin-1/cp1252 followed by a continuation byte read the same way.
@@ -30,6 +31,7 @@ MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(CONTINUATIONS)}]")
 MOJIBAKE_BYTES = re.compile(
     rb"\xc3[\x82-\xb4](?:" + b"|".join(re.escape(c.encode()) for c in CONTINUATIONS) + b")"
 )
+NUL = re.compile(b"\x00")
 # Bytes per Arrow block when a CSV is read in batches (about 100,000 DTM rows).
 BLOCK_BYTES = 16 << 20
 
@@ -117,8 +119,9 @@ def read_csv_batches(
     """
     head = source.read(1 << 16)
     source.seek(0)
-    if head[:4] == b"PK\x03\x04" or b"\x00" in head[:1024]:
-        raise InputError(f"{name}: binary file (xlsx or other), not a CSV")
+    if head[:4] == b"PK\x03\x04":
+        raise InputError(f"{name}: a zip archive (an xlsx workbook?), not a CSV")
+    sniff.refuse_nul(head, name)
     given = 0
     try:
         for table in _arrow_batches(source, name, head, block_bytes or BLOCK_BYTES):
@@ -141,6 +144,8 @@ def _arrow_batches(
     header = next(csv.reader(io.StringIO(head.decode("utf-8-sig", "replace"), newline="")), [])
     if not header or MOJIBAKE_BYTES.search(head):
         raise _NeedsCareError
+    if "\ufffd" not in "".join(header):  # else not UTF-8: the careful reader checks it
+        refuse_repeated(header, name)
     names = _unique_names(header)
     try:
         reader = pacsv.open_csv(
@@ -153,16 +158,18 @@ def _arrow_batches(
                 strings_can_be_null=True,
             ),
         )
-        yield from _tables(reader, names)
+        yield from _tables(reader, names, name)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _NeedsCareError from exc
 
 
-def _tables(reader: pacsv.CSVStreamingReader, names: list[str]) -> Iterator[HxlTable]:
+def _tables(reader: pacsv.CSVStreamingReader, names: list[str], name: str) -> Iterator[HxlTable]:
     """Batches as text frames (cells stripped, blank as NA); the first decides the HXL row."""
     tags: dict[str, Tag] | None = None
     next_row = 2
     for batch in _read_ahead(reader):
+        if any(NUL.search(c.buffers()[2] or b"") for c in batch.columns):
+            raise InputError(f"{name}: a NUL byte in the rows from file row {next_row}, not text")
         if any(MOJIBAKE_BYTES.search(c.buffers()[2] or b"") for c in batch.columns):
             raise _NeedsCareError
         frame = _text_frame(batch, names)
@@ -212,6 +219,7 @@ def _read_careful(raw: bytes, name: str) -> HxlTable:
     """The whole file decoded and repaired in Python, parsed by pandas."""
     text = decode(raw, name)
     header = next(csv.reader(io.StringIO(text, newline="")), [])
+    refuse_repeated(header, name)
     try:
         frame = pd.read_csv(
             io.StringIO(text), dtype="string", keep_default_na=False, na_values=[""]
@@ -232,8 +240,9 @@ def _read_careful(raw: bytes, name: str) -> HxlTable:
 def decode(raw: bytes, name: str) -> str:
     """Text of a CSV file: UTF-8 (BOM dropped), else Windows-1252, else Latin-1; mojibake
     (UTF-8 once read as Latin-1 upstream, `rÃ©gion`) repaired; binary content is an InputError."""
-    if raw[:4] == b"PK\x03\x04" or b"\x00" in raw[:1024]:
-        raise InputError(f"{name}: binary file (xlsx or other), not a CSV")
+    if raw[:4] == b"PK\x03\x04":
+        raise InputError(f"{name}: a zip archive (an xlsx workbook?), not a CSV")
+    sniff.refuse_nul(raw, name)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return repair_mojibake(raw.decode(encoding))
@@ -253,6 +262,18 @@ def _filled(value: object) -> bool:
         and not (isinstance(value, float) and pd.isna(value))
         and bool(str(value).strip())
     )
+
+
+def refuse_repeated(header: Sequence[object], name: str) -> None:
+    """InputError naming a column name the header holds twice: which of the two a source means
+    is unknown (pandas would rename the second `x.1`, Arrow keep both)."""
+    seen: set[str] = set()
+    for cell in header:
+        text = str(cell).strip() if _filled(cell) else ""
+        if text in seen:
+            raise InputError(f"{name}: the header names column {text!r} twice; rename one")
+        if text:
+            seen.add(text)
 
 
 def _unique_names(header: Sequence[object]) -> list[str]:
