@@ -142,10 +142,9 @@ def _arrow_batches(
     source: BinaryIO, name: str, head: bytes, block_bytes: int
 ) -> Iterator[HxlTable]:
     header = next(csv.reader(io.StringIO(head.decode("utf-8-sig", "replace"), newline="")), [])
-    if not header or MOJIBAKE_BYTES.search(head):
-        raise _NeedsCareError
-    if "\ufffd" not in "".join(header):  # else not UTF-8: the careful reader checks it
-        refuse_repeated(header, name)
+    if not header or MOJIBAKE_BYTES.search(head) or "\ufffd" in "".join(header):
+        raise _NeedsCareError  # a header that is not UTF-8 is decoded by the careful reader
+    refuse_repeated(header, name)
     names = _unique_names(header)
     try:
         reader = pacsv.open_csv(

@@ -47,9 +47,10 @@ def json_body(raw: bytes, name: str) -> Any:
         raise InputError(f"{name}: {_too_deep()}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{name}: not valid JSON ({exc})") from exc
-    depth = json_depth(raw)
-    if depth > MAX_JSON_DEPTH:
-        raise InputError(f"{name}: {_too_deep()} ({depth} levels)")
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:  # else it cannot be too deep
+        depth = json_depth(raw)
+        if depth > MAX_JSON_DEPTH:
+            raise InputError(f"{name}: {_too_deep()} ({depth} levels)")
     return body
 
 
@@ -79,8 +80,6 @@ def json_depth(raw: bytes) -> int:
     """The deepest nesting of objects and lists in a valid JSON document, from its bytes: escape
     pairs and the text of strings are skipped, brackets counted in C and numpy (no Python loop),
     about a tenth of the time `json.loads` takes."""
-    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
-        return 0  # cannot be too deep
     for escaped in (b"\\\\", b'\\"'):  # an escaped backslash or quote opens no string
         if escaped in raw:
             raw = raw.replace(escaped, b"")
