@@ -47,10 +47,9 @@ def json_body(raw: bytes, name: str) -> Any:
         raise InputError(f"{name}: {_too_deep()}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{name}: not valid JSON ({exc})") from exc
-    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:  # else it cannot be too deep
-        depth = json_depth(raw)
-        if depth > MAX_JSON_DEPTH:
-            raise InputError(f"{name}: {_too_deep()} ({depth} levels)")
+    depth = json_depth(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(f"{name}: {_too_deep()} ({depth} levels)")
     return body
 
 
@@ -79,14 +78,13 @@ def _too_deep() -> str:
 def json_depth(raw: bytes) -> int:
     """The deepest nesting of objects and lists in a valid JSON document, from its bytes: escape
     pairs and the text of strings are skipped, brackets counted in C and numpy (no Python loop),
-    about a tenth of the time `json.loads` takes."""
-    for escaped in (b"\\\\", b'\\"'):  # an escaped backslash or quote opens no string
-        if escaped in raw:
-            raw = raw.replace(escaped, b"")
+    a fraction of the time `json.loads` takes."""
+    if b"\\" in raw:  # an escaped backslash or quote opens no string
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     marks = np.frombuffer(raw.translate(None, _NOT_STRUCTURE), np.uint8)
-    quote = marks == ord('"')
-    in_string = np.bitwise_xor.accumulate(quote.view(np.uint8)).astype(bool)
-    brackets = marks[~in_string & ~quote]
+    at = np.flatnonzero(marks != ord('"'))  # the brackets; every mark before one is a quote or one
+    outside = (at - np.arange(len(at))) % 2 == 0  # an even number of quotes before it
+    brackets = marks[at[outside]]
     if not len(brackets):
         return 0
     opens = (brackets == ord("[")) | (brackets == ord("{"))
