@@ -11,6 +11,7 @@ import ftfy
 from transforms.article_table import article, build, title_from
 from transforms.lineage import Origin
 from transforms.parsed import Parsed, Reject
+from transforms.sniff import refuse_nul
 from transforms.text_limits import MAX_ITEM_BYTES
 
 # Greedy to the last non-space (lines come stripped): a lazy `.*?` before `\s*$` rescans a long
@@ -36,12 +37,11 @@ def parse(raw: bytes, origin: Origin) -> Parsed:
 
 def decode(raw: bytes, name: str = "article") -> str:
     """Bytes to text: UTF-16 with a BOM, UTF-8 (with or without BOM), else cp1252; mojibake
-    repaired. Other bytes with NULs are not text: ValueError (the file is rejected)."""
+    repaired. Other bytes with a NUL are not text: InputError (the file is rejected)."""
     if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         text = raw.decode("utf-16", errors="replace")
-    elif b"\x00" in raw[:4096]:
-        raise ValueError(f"{name}: binary content (NUL bytes), not article text")
     else:
+        refuse_nul(raw, name)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -16,6 +16,8 @@ from transforms.article_table import article, build, title_from
 from transforms.html_text import to_text
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject
+from transforms.readers import json_body
+from transforms.sniff import UTF16_BOMS, refuse_nul
 from transforms.text_limits import clipped, oversize_reason
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -71,6 +73,8 @@ def feed_root(raw: bytes, name: str) -> Element:
             "sitrep never expands XML entities"
         ) from exc
     except ParseError as exc:
+        if not raw.startswith(UTF16_BOMS):  # UTF-16 XML holds NULs
+            refuse_nul(raw, name)
         raise InputError(f"{name}: not well-formed XML ({exc})") from exc
     except (LookupError, ValueError) as exc:  # an encoding Python does not know
         raise InputError(f"{name}: cannot decode the feed ({exc})") from exc
@@ -161,8 +165,8 @@ def unbundle(raw: bytes, name: str) -> tuple[bytes, dict[str, bytes]]:
     """The feed and its pages from a bundle; a plain feed comes back with no pages."""
     if not raw.startswith(BUNDLE):
         return raw, {}
+    doc = json_body(raw, name)
     try:
-        doc = json.loads(raw)
         pages = {k: base64.b64decode(v) for k, v in doc["pages"].items()}
         return base64.b64decode(doc["feed"]), pages
     except (ValueError, KeyError, TypeError) as exc:

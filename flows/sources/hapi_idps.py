@@ -8,7 +8,6 @@ and `page_size` (HAPI allows up to 10000) are optional. The app identifier comes
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from flows.fetch import FetchError, RawFile, expand, fetch_location
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind
 from transforms import hapi
+from transforms.readers import json_body
 
 ENDPOINT = "/affected-people/idps"
 APP_HEADER = "X-HDX-HAPI-APP-IDENTIFIER"
@@ -62,7 +62,7 @@ def pages(url: str, code: str | None, source: SourceConfig, settings: Settings) 
 def rows(page: httpx.Response) -> int:
     """How many rows a HAPI page holds; FetchError when it is not a HAPI JSON object."""
     try:
-        return len(json.loads(page.content).get("data", []))
+        return len(json_body(page.content, str(page.request.url)).get("data", []))
     except (ValueError, AttributeError) as exc:
         raise FetchError(f"{page.request.url}: page is not a HAPI JSON object ({exc})") from exc
 

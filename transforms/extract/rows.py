@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
@@ -20,9 +22,17 @@ class MissingColumnError(SitrepError, ValueError):
     """The input table lacks a column the caller named."""
 
 
+class RepeatedColumnError(MissingColumnError):
+    """The input header names a column twice: which of the two is meant is unknown."""
+
+
 def check_columns(header: Iterable[str], *needed: str) -> None:
-    """Raise MissingColumnError naming each needed column the header lacks."""
+    """Raise MissingColumnError naming each needed column the header lacks, RepeatedColumnError
+    naming a column it holds twice (a CSV reader would silently keep one of them)."""
     have = list(header)
+    repeated = [c for c, n in Counter(have).items() if n > 1]
+    if repeated:
+        raise RepeatedColumnError(f"the header names column {repeated[0]!r} twice; rename one")
     missing = [c for c in needed if c not in have]
     if missing:
         raise MissingColumnError(
@@ -39,9 +49,13 @@ def extract_rows(
     """One output row per fact, an id's facts most salient first; texts with none give none.
 
     A text over MAX_EXTRACT_CHARS is read up to a sentence or word break within the limit, and
-    a line naming its row, id and column is added to `notes`.
+    a line naming its row, id and column is added to `notes`. A NUL in the id or text is a
+    csv.Error naming the row: the input is not text.
     """
     for row_no, row in enumerate(rows, start=1):
+        for column in (id_column, text_column):
+            if "\x00" in str(row.get(column) or ""):
+                raise csv.Error(f"row {row_no} column {column!r}: a NUL byte, so not text")
         text = str(row.get(text_column) or "")
         if len(text) > MAX_EXTRACT_CHARS:
             read = truncate(text, MAX_EXTRACT_CHARS)
