@@ -33,14 +33,15 @@ def write_report(settings: Any, country: str | None = None, out: Path | None = N
     db_path: Path = settings.warehouse
     out_dir = Path(out or settings.reports_dir)
     prefs = _synced_preferences(db_path)
+    cites = source_citations(settings)
     with connect(db_path, read_only=True) as con:
         computed_once(con)
-        summary = overview(con, prefs)
+        summary = overview(con, prefs, cites)
         codes = [c["iso3"] for c in summary.countries]
         if country is not None and country not in codes:
             known = ", ".join(codes) or "none"
             raise ReportError(f"no data for {country} in the warehouse; countries: {known}")
-        pages = [country_page(con, iso3) for iso3 in ([country] if country else codes)]
+        pages = [country_page(con, iso3, cites) for iso3 in ([country] if country else codes)]
     out_dir.mkdir(parents=True, exist_ok=True)
     for page in pages:
         if page is not None:
@@ -64,6 +65,21 @@ def report_markdown(db_path: Path, country: str | None = None) -> str:
     if page is None:
         raise ReportError(f"no data for {country} in the warehouse")
     return render("country.md", page=page, overview=summary)
+
+
+def source_citations(settings: Any) -> dict[str, dict[str, Any]]:
+    """Provider, dataset, link and kind per configured source (empty when there is no config)."""
+    from flows.settings import ConfigError
+
+    try:
+        sources = settings.sources()
+    except (ConfigError, ValueError, OSError) as exc:
+        log.info("no source citations: %s", exc)
+        return {}
+    return {
+        s.name: {"provider": s.provider, "dataset": s.dataset, "link": s.link, "kind": s.kind}
+        for s in sources
+    }
 
 
 def _synced_preferences(db_path: Path) -> Preferences:
