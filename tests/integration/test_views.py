@@ -196,12 +196,17 @@ def test_source_freshness(db: Path) -> None:
     assert rows == [
         ("broken", "dtm", None, None, "failed", 0, None, False),
         ("dtm", "dtm", "displacement", date(2024, 6, 30), "loaded", 9, *age(date(2024, 6, 30))),
-        ("news", "article-files", "article_facts", date(2024, 7, 10), "loaded", 10,
-         *age(date(2024, 7, 10))),
-        ("news", "article-files", "articles", date(2024, 7, 10), "loaded", 5,
-         *age(date(2024, 7, 10))),
+        # U1 has no date: it is undated, not as fresh as its retrieval on 2024-07-10.
+        ("news", "article-files", "article_facts", date(2024, 7, 5), "loaded", 10,
+         *age(date(2024, 7, 5))),
+        ("news", "article-files", "articles", date(2024, 7, 5), "loaded", 5,
+         *age(date(2024, 7, 5))),
         ("unhcr", "unhcr", "displacement", date(2024, 7, 1), "loaded", 2, *age(date(2024, 7, 1))),
     ]  # fmt: skip
+    undated = select(
+        db, "SELECT table_name, undated FROM source_freshness WHERE source = 'news' ORDER BY 1"
+    )
+    assert undated == [("article_facts", 1), ("articles", 1)]
 
 
 def test_country_summary_one_row_per_country(db: Path) -> None:
