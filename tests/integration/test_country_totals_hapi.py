@@ -50,9 +50,7 @@ def sitrep_countries(db: Path) -> dict[Key, int]:
 
 
 @pytest.mark.parametrize("pair", sorted(PAIRS))
-def test_country_totals_equal_hapi_built_from_the_same_dtm_data(
-    tmp_path: Path, pair: str
-) -> None:
+def test_country_totals_equal_hapi_built_from_the_same_dtm_data(tmp_path: Path, pair: str) -> None:
     dtm_csv, hapi_csv = PAIRS[pair]
     if not dtm_csv.exists() or not hapi_csv.exists():
         pytest.skip(f"{dtm_csv.parent.parent} is not here")
