@@ -137,6 +137,12 @@ def test_preferences_file_errors_name_the_field(tmp_path: Path) -> None:
     prefs.write_text("[source_priority]\ndtm = 1.5\n")
     with pytest.raises(PreferencesError, match=r"field source_priority\.dtm"):
         read_preferences(prefs)
+    prefs.write_text('tie_breaks = ["source_name"]\n')
+    with pytest.raises(PreferencesError, match="field tie_breaks: source_name; known: newer_date"):
+        read_preferences(prefs)
+    prefs.write_text("[checks]\nround_change_limit = -1\n")
+    with pytest.raises(PreferencesError, match=r"field checks\.round_change_limit"):
+        read_preferences(prefs)
 
 
 def test_monthly_new_displacement_by_cause(db: Path) -> None:
