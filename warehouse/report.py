@@ -97,8 +97,17 @@ def _synced_preferences(db_path: Path) -> Preferences:
 
 def _write_country(page: CountryPage, summary: Overview, out_dir: Path) -> None:
     """The country's charts (PNG beside the Markdown, embedded in the HTML) and both pages."""
+    labels = {
+        name: " · ".join(x for x in (c.get("provider"), name) if x)
+        for name, c in summary.citations.items()
+    }
     drawn = {
-        "trend": charts.trend_png(page.trend, f"Internally displaced people — {page.name}"),
+        "trend": charts.trend_png(
+            page.trend,
+            f"Internally displaced people — {page.name}",
+            preferred=page.summary["idps_source"],
+            labels=labels,
+        ),
         "new-displacement": charts.new_displacement_png(
             page.new_displacement, f"New displacements per month — {page.name}"
         ),

@@ -1,7 +1,9 @@
 -- IDP stock per source, place (country or admin1), date and unit: the series behind the trend
 -- charts. Each row is the place's total on that date as idp_place_totals forms it from
 -- idp_totals (the definition of a total): baseline (BA) before site (SA) assessments, the
--- operations of the date added up. People and households stay apart.
+-- operations of the date added up. When that total fails a plausibility check and the
+-- roll-up beside it passes (a country row below half its admin1 sum), the roll-up is the
+-- point of the series, as it would be the headline. People and households stay apart.
 CREATE OR REPLACE VIEW idp_stock_history AS
 SELECT source, iso3, admin_level, admin1_pcode, admin1_name, as_of, unit, figure, records,
        CASE how
@@ -16,7 +18,10 @@ SELECT source, iso3, admin_level, admin1_pcode, admin1_name, as_of, unit, figure
        how, operation, assessment_type, round_number, period_start, admin_units, source_url,
        retrieved_at, reported_on
 FROM idp_place_totals
-WHERE is_total;
+QUALIFY row_number() OVER (
+    PARTITION BY source, iso3, admin_level, admin1_pcode, as_of, unit
+    ORDER BY passes DESC, is_total DESC
+) = 1;
 COMMENT ON VIEW idp_stock_history IS 'IDP stock per source, country (admin_level 0) or admin1 (admin_level 1), date and unit: the series behind the trend charts.';
 COMMENT ON COLUMN idp_stock_history.source IS 'Source name (as in sitrep.toml).';
 COMMENT ON COLUMN idp_stock_history.iso3 IS 'ISO3 country code.';

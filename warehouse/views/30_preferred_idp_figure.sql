@@ -18,21 +18,6 @@ newest AS (
     SELECT * FROM series
     QUALIFY as_of = max(as_of) OVER (PARTITION BY source, iso3, admin_level, admin1_pcode, unit)
 ),
--- A place total fails when one of its parts (an operation's total) fails a check.
-failed AS (
-    SELECT c.source, c.iso3, c.admin_level, c.admin1_pcode, c.as_of, c.unit, t.is_total,
-           string_agg(DISTINCT c."check", ', ' ORDER BY c."check") AS checks_failed,
-           string_agg(c.detail, '; ' ORDER BY c."check") AS failure
-    FROM idp_figure_checks c
-    JOIN idp_totals t
-        ON t.source = c.source AND t.iso3 = c.iso3 AND t.admin_level = c.admin_level
-       AND t.admin1_pcode IS NOT DISTINCT FROM c.admin1_pcode AND t.unit = c.unit
-       AND t.as_of = c.as_of AND t.how = c.how
-       AND t.operation IS NOT DISTINCT FROM c.operation
-       AND t.assessment_type IS NOT DISTINCT FROM c.assessment_type
-       AND t.round_number IS NOT DISTINCT FROM c.round_number
-    GROUP BY ALL
-),
 window_days AS (
     SELECT coalesce(max(value) FILTER (WHERE name = 'recency_window_days'), 0) AS days
     FROM report_settings
@@ -41,7 +26,7 @@ names AS (
     SELECT list(name ORDER BY position) AS tie_breaks FROM tie_breaks
 ),
 scored AS (
-    SELECT c.*, f.checks_failed, f.failure, f.checks_failed IS NULL AS passes,
+    SELECT c.*,
            coalesce(by_name.priority, by_kind.priority) AS priority,
            (max(c.as_of) OVER place) - c.as_of <= w.days AS recent,
            count(DISTINCT c.source) OVER place AS sources,
@@ -58,10 +43,6 @@ scored AS (
             FROM tie_breaks t) AS tie_key
     FROM newest c
     CROSS JOIN window_days w
-    LEFT JOIN failed f
-        ON f.source = c.source AND f.iso3 = c.iso3 AND f.admin_level = c.admin_level
-       AND f.admin1_pcode IS NOT DISTINCT FROM c.admin1_pcode AND f.unit = c.unit
-       AND f.as_of = c.as_of AND f.is_total = c.is_total
     LEFT JOIN source_priority by_name ON by_name.source = c.source
     LEFT JOIN source_priority by_kind ON by_kind.source = c.kind
     WINDOW place AS (PARTITION BY c.iso3, c.admin_level, c.admin1_pcode, c.unit)
