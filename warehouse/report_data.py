@@ -52,7 +52,7 @@ class Overview:
 
 # Views every page reads, through several other views: over millions of rows each read
 # costs seconds, so the report computes them once per connection.
-SHARED_VIEWS = ("idp_stock_history",)
+SHARED_VIEWS = ("idp_totals", "idp_figure_checks", "idp_place_totals", "idp_stock_history")
 
 
 def computed_once(con: duckdb.DuckDBPyConnection) -> None:
