@@ -74,12 +74,16 @@ def _news_points(ax: Axes, news: list[dict[str, Any]]) -> None:
 
 
 def _pad_dates(ax: Axes, dates: list[date]) -> None:
-    """A few months either side when every point falls within two months."""
+    """A few months either side when every point falls within two months; otherwise room on
+    the right for the labels of the newest points."""
+    from matplotlib.dates import date2num
+
     first, last = min(dates), max(dates)
     if (last - first).days < 60:
-        from matplotlib.dates import date2num
-
         ax.set_xlim(date2num(first - timedelta(days=120)), date2num(last + timedelta(days=120)))
+    else:
+        room = timedelta(days=max(90, (last - first).days // 8))
+        ax.set_xlim(right=date2num(last + room))
 
 
 def _official_series(people: list[dict[str, Any]]) -> dict[str, list[tuple[date, int]]]:
