@@ -250,3 +250,12 @@ def test_views_have_column_comments(db: Path) -> None:
             [VIEWS],
         ).fetchall()
     assert missing == []
+
+
+def test_status_dates_articles_by_publication_never_by_retrieval(db: Path) -> None:
+    from warehouse.query import named_sql
+
+    rows = select(db, named_sql("status"))
+    news = [r for r in rows if r[0] == "news"]
+    # U1, undated and retrieved 2024-07-10, does not make the source look fresher than A3.
+    assert [r[-2] for r in news] == [date(2024, 7, 5)]
