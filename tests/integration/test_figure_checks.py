@@ -164,3 +164,19 @@ def test_the_report_shows_the_check_and_the_passed_over_figure(home: Path) -> No
     assert "below_admin1_sum" in html
     assert "Passed over: dtm-files 785 (2025-06-30, sum of breakdown)" in html
     assert "467,236" in html and "sum_of_admin1" in html
+
+
+def test_a_stale_headline_has_the_newest_fresh_figure_beside_it(home: Path) -> None:
+    if (date.today() - date(2026, 6, 30)).days > 365:
+        pytest.skip("the fresher figure of this case is stale by now")
+    row = select(
+        home,
+        "SELECT idps, idps_stale, fresher_idps, fresher_source, fresher_checks_failed "
+        "FROM country_summary WHERE iso3 = 'SOM'",
+    )
+    stale = (date.today() - date(2024, 12, 31)).days > 365
+    assert row == [(3_497_000, stale, 3_500_000 if stale else None,
+                    "hapi-idps" if stale else None,
+                    "reported_after_retrieved" if stale else None)]  # fmt: skip
+    html = write_report(Settings(home=home, config=home / "none.toml"), "SOM").read_text()
+    assert ("Newest figure not stale" in html) == stale

@@ -16,7 +16,7 @@ SELECT source, iso3, admin_level, admin1_pcode, admin1_name, as_of, unit, figure
        END || CASE WHEN operations > 1 THEN ', ' || operations || ' operations added'
                    ELSE '' END AS basis,
        how, operation, assessment_type, round_number, period_start, admin_units, source_url,
-       retrieved_at, reported_on
+       retrieved_at, reported_on, checks_failed
 FROM idp_place_totals
 QUALIFY row_number() OVER (
     PARTITION BY source, iso3, admin_level, admin1_pcode, as_of, unit
@@ -42,3 +42,4 @@ COMMENT ON COLUMN idp_stock_history.admin_units IS 'Admin1 units behind the figu
 COMMENT ON COLUMN idp_stock_history.source_url IS 'A file or URL the rows came from.';
 COMMENT ON COLUMN idp_stock_history.retrieved_at IS 'When the rows were retrieved.';
 COMMENT ON COLUMN idp_stock_history.reported_on IS 'Date the provider reported the figure, where it says.';
+COMMENT ON COLUMN idp_stock_history.checks_failed IS 'Plausibility checks the figure fails (NULL: none).';

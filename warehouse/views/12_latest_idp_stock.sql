@@ -26,3 +26,4 @@ COMMENT ON COLUMN latest_idp_stock.admin_units IS 'Admin1 units behind the figur
 COMMENT ON COLUMN latest_idp_stock.source_url IS 'A file or URL the rows came from.';
 COMMENT ON COLUMN latest_idp_stock.retrieved_at IS 'When the rows were retrieved.';
 COMMENT ON COLUMN latest_idp_stock.reported_on IS 'Date the provider reported the figure, where it says.';
+COMMENT ON COLUMN latest_idp_stock.checks_failed IS 'Plausibility checks the figure fails (NULL: none).';

@@ -2,7 +2,8 @@
 -- (idp_stock_history: its own country figure, else the sum of its admin1 totals of that round).
 CREATE OR REPLACE VIEW latest_idp_country AS
 SELECT source, iso3, unit, as_of, figure, as_of AS oldest_as_of,
-       greatest(admin_units, 1) AS places, basis, how, operation, assessment_type, round_number
+       greatest(admin_units, 1) AS places, basis, how, operation, assessment_type, round_number,
+       checks_failed
 FROM latest_idp_stock
 WHERE admin_level = 0;
 COMMENT ON VIEW latest_idp_country IS 'Newest IDP stock per source, country and unit: the country total (idp_totals), own or rolled up.';
@@ -18,3 +19,4 @@ COMMENT ON COLUMN latest_idp_country.how IS 'reported_total, sum_of_breakdown, s
 COMMENT ON COLUMN latest_idp_country.operation IS 'DTM operation or provider event.';
 COMMENT ON COLUMN latest_idp_country.assessment_type IS 'BA or SA (DTM).';
 COMMENT ON COLUMN latest_idp_country.round_number IS 'Round of the figure.';
+COMMENT ON COLUMN latest_idp_country.checks_failed IS 'Plausibility checks the figure fails (NULL: none).';

@@ -34,7 +34,8 @@ stale AS (
 -- The newest country figure in people from another source than the headline's, not stale.
 fresher AS (
     SELECT l.iso3, arg_max(l.source, l.as_of) AS source, max(l.as_of) AS as_of,
-           arg_max(l.figure, l.as_of) AS figure, arg_max(l.how, l.as_of) AS how
+           arg_max(l.figure, l.as_of) AS figure, arg_max(l.how, l.as_of) AS how,
+           arg_max(l.checks_failed, l.as_of) AS checks_failed
     FROM latest_idp_country l
     JOIN people p ON p.iso3 = l.iso3 AND p.source <> l.source
     CROSS JOIN stale s
@@ -62,7 +63,7 @@ SELECT c.iso3, dc.name AS country_name,
        p.passed_over AS idps_passed_over, p.source_url AS idps_source_url,
        h.source AS idp_households_source, h.basis AS idp_households_basis,
        fr.figure AS fresher_idps, fr.as_of AS fresher_as_of, fr.source AS fresher_source,
-       fr.how AS fresher_how
+       fr.how AS fresher_how, fr.checks_failed AS fresher_checks_failed
 FROM countries c
 CROSS JOIN stale st
 LEFT JOIN dim_country dc USING (iso3)
@@ -113,3 +114,4 @@ COMMENT ON COLUMN country_summary.fresher_idps IS 'When the headline is stale: t
 COMMENT ON COLUMN country_summary.fresher_as_of IS 'Date of that figure.';
 COMMENT ON COLUMN country_summary.fresher_source IS 'Its source.';
 COMMENT ON COLUMN country_summary.fresher_how IS 'How it was formed.';
+COMMENT ON COLUMN country_summary.fresher_checks_failed IS 'Plausibility checks that fresher figure fails (why it is not the headline), NULL: none.';
