@@ -115,7 +115,8 @@ def _kwargs(table: str, row: dict[str, Any]) -> dict[str, Any]:
     for exp in load_suite(table)["expectations"]:
         kw = exp["kwargs"]
         column = kw.get("column") or ",".join(kw.get("column_list", []))
-        if exp["type"] == row["expectation"] and column == row["column"]:
+        check = exp.get("meta", {}).get("check")  # view checks: one per check, named as column
+        if exp["type"] == row["expectation"] and row["column"] in (column, check):
             return dict(kw)
     return {"column": row["column"]}
 

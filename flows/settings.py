@@ -36,6 +36,10 @@ class SourceConfig(BaseModel):
     location: list[str]
     schedule: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    # What the report cites for this source's figures: who published them, which dataset, where.
+    provider: str | None = None
+    dataset: str | None = None
+    link: str | None = None
 
     @field_validator("location", mode="before")
     @classmethod

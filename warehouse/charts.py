@@ -11,23 +11,39 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-MAX_ADMIN1_SERIES = 6
+PREFERRED_COLOUR = "#1f4e79"
+FAINT_COLOURS = ["#7f7f7f", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6"]
+# Figures spanning this many times or more are drawn on a log scale (three orders of magnitude).
+LOG_SPAN = 1000
 MAX_NEWS_LABELS = 4
 CAUSE_COLOURS = {"conflict": "#c0392b", "disaster": "#2471a3", "other": "#7d3c98"}
-LINE_COLOURS = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c"]
 
 
-def trend_png(trend: list[dict[str, Any]], title: str) -> bytes | None:
-    """Official IDP figures over time (country series, else the largest admin1) and news points."""
+def trend_png(
+    trend: list[dict[str, Any]],
+    title: str,
+    preferred: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> bytes | None:
+    """Country IDP figures over time: the preferred source's series in full colour, the other
+    sources faint, news figures as marked points; linear unless they span 1,000 times."""
     people = [r for r in trend if r["unit"] == "people" and r["date"] and r["figure"] is not None]
     series = _official_series(people)
     news = [r for r in people if r["series"] == "news"]
     if not series and not news:
         return None
+    names = labels or {}
     fig, ax = _figure()
-    for colour, (label, points) in zip(LINE_COLOURS * 3, series.items(), strict=False):
-        xs, ys = zip(*sorted(points), strict=True)
-        ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, color=colour, label=label)
+    ordered = sorted(series, key=lambda source: source == preferred)  # preferred drawn last
+    for colour, source in zip(FAINT_COLOURS * 3, ordered, strict=False):
+        xs, ys = zip(*sorted(series[source]), strict=True)
+        label = names.get(source, source)
+        if source == preferred:
+            ax.plot(xs, ys, marker="o", markersize=4, linewidth=2.6, color=PREFERRED_COLOUR,
+                    label=f"{label} (preferred)", zorder=4)  # fmt: skip
+        else:
+            ax.plot(xs, ys, marker="o", markersize=2, linewidth=1, color=colour, alpha=0.35,
+                    label=label)  # fmt: skip
     if news:
         _news_points(ax, news)
     _pad_dates(ax, [r["date"] for r in people])
@@ -58,27 +74,25 @@ def _news_points(ax: Axes, news: list[dict[str, Any]]) -> None:
 
 
 def _pad_dates(ax: Axes, dates: list[date]) -> None:
-    """A few months either side when every point falls within two months."""
+    """A few months either side when every point falls within two months; otherwise room on
+    the right for the labels of the newest points."""
+    from matplotlib.dates import date2num
+
     first, last = min(dates), max(dates)
     if (last - first).days < 60:
-        from matplotlib.dates import date2num
-
         ax.set_xlim(date2num(first - timedelta(days=120)), date2num(last + timedelta(days=120)))
+    else:
+        room = timedelta(days=max(90, (last - first).days // 8))
+        ax.set_xlim(right=date2num(last + room))
 
 
 def _official_series(people: list[dict[str, Any]]) -> dict[str, list[tuple[date, int]]]:
-    """Country series per source; when a source has none, its largest admin1 series."""
+    """The country series of each source (its totals, own or rolled up from admin1)."""
     series: dict[str, list[tuple[date, int]]] = defaultdict(list)
     for r in people:
         if r["series"] == "country":
-            series[f"{r['source']}: country"].append((r["date"], r["figure"]))
-    with_country = {r["source"] for r in people if r["series"] == "country"}
-    admin1: dict[str, list[tuple[date, int]]] = defaultdict(list)
-    for r in people:
-        if r["series"] == "admin1" and r["source"] not in with_country:
-            admin1[f"{r['source']}: {r['place']}"].append((r["date"], r["figure"]))
-    largest = sorted(admin1, key=lambda k: -max(p[1] for p in admin1[k]))
-    return dict(series) | {k: admin1[k] for k in largest[:MAX_ADMIN1_SERIES]}
+            series[r["source"]].append((r["date"], r["figure"]))
+    return dict(series)
 
 
 def new_displacement_png(monthly: list[dict[str, Any]], title: str) -> bytes | None:
@@ -111,11 +125,11 @@ def _figure() -> tuple[Figure, Axes]:
 
 
 def _finish(ax: Axes, title: str, values: list[int], log_allowed: bool = True) -> None:
-    """Title, thousands on the y axis, log scale when figures span more than 100 times."""
+    """Title, thousands on the y axis, log scale when figures span three orders of magnitude."""
     from matplotlib.ticker import FuncFormatter
 
     positive = [v for v in values if v and v > 0]
-    if log_allowed and positive and max(positive) / min(positive) > 100:
+    if log_allowed and positive and max(positive) / min(positive) >= LOG_SPAN:
         ax.set_yscale("log")
         title += " (log scale)"
     else:

@@ -19,6 +19,8 @@ from filelock import FileLock
 
 from warehouse.db import LOCK_WAIT_ENV, connect, migrate, transaction
 from warehouse.dims import load_dims
+from warehouse.figure_checks import record_checks
+from warehouse.preferences import copy_preferences, read_preferences
 
 # The columns whose rows a new load replaces: a record, an article, or every fact of an article.
 REPLACE_KEYS: dict[str, tuple[str, ...]] = {
@@ -112,6 +114,9 @@ def load(
                 crash_point()
             if request.watermark is not None and status == "loaded":
                 _save_watermark(con, request)
+            if status == "loaded" and any(t.table == "displacement" for t in request.tables):
+                copy_preferences(con, read_preferences())  # the thresholds the checks read
+                record_checks(con, request.load_run_id, request.source)
             if request.fingerprint is not None and status == "loaded":
                 con.execute(
                     "INSERT OR REPLACE INTO source_inputs VALUES (?, ?, ?, now())",

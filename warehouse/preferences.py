@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -13,6 +14,15 @@ from warehouse.db import connect, migrate, transaction
 
 PREFERENCES = Path(__file__).parent / "preferences.toml"
 SETTINGS = ("recency_window_days", "news_ratio_flag", "stale_after_days")
+CHECKS = ("below_admin1_share", "round_change_limit", "jump_factor")
+TIE_BREAKS = (
+    "newer_date",
+    "more_admin_units",
+    "own_total",
+    "baseline_first",
+    "retrieved_later",
+    "larger_figure",
+)
 
 
 class PreferencesError(SitrepError, ValueError):
@@ -21,10 +31,11 @@ class PreferencesError(SitrepError, ValueError):
 
 @dataclass(frozen=True)
 class Preferences:
-    """Source priorities (lower wins) and the numeric thresholds the views read."""
+    """Source priorities (lower wins), tie-breaks in order and the thresholds the views read."""
 
     priority: dict[str, int]
     settings: dict[str, float]
+    tie_breaks: tuple[str, ...] = ()
 
 
 def read_preferences(path: Path = PREFERENCES) -> Preferences:
@@ -33,39 +44,71 @@ def read_preferences(path: Path = PREFERENCES) -> Preferences:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise PreferencesError(f"{path}: {exc}") from exc
-    unknown = sorted(set(data) - {*SETTINGS, "source_priority"})
+    unknown = sorted(set(data) - {*SETTINGS, "source_priority", "tie_breaks", "checks"})
     if unknown:
         raise PreferencesError(f"{path}: unknown setting {', '.join(unknown)}")
-    settings = {}
-    for name in SETTINGS:
-        value = data.get(name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise PreferencesError(f"{path} field {name}: expected a number >= 0, got {value!r}")
-        settings[name] = float(value)
+    checks = data.get("checks", {})
+    unknown = sorted(set(checks) - set(CHECKS))
+    if unknown:
+        raise PreferencesError(f"{path}: unknown check {', '.join(unknown)}")
+    settings = _numbers(path, data, SETTINGS, "") | _numbers(path, checks, CHECKS, "checks.")
     priority = data.get("source_priority", {})
     for source, rank in priority.items():
         if isinstance(rank, bool) or not isinstance(rank, int):
             raise PreferencesError(
                 f"{path} field source_priority.{source}: expected an integer, got {rank!r}"
             )
-    return Preferences(dict(priority), settings)
+    return Preferences(dict(priority), settings, _tie_breaks(path, data.get("tie_breaks", [])))
+
+
+def _numbers(
+    path: Path, data: dict[str, Any], names: tuple[str, ...], prefix: str
+) -> dict[str, float]:
+    found = {}
+    for name in names:
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise PreferencesError(
+                f"{path} field {prefix}{name}: expected a number >= 0, got {value!r}"
+            )
+        found[name] = float(value)
+    return found
+
+
+def _tie_breaks(path: Path, value: Any) -> tuple[str, ...]:
+    """The tie-breaks in order; each a known name, once."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PreferencesError(f"{path} field tie_breaks: expected a list of names, got {value!r}")
+    wrong = [v for v in value if v not in TIE_BREAKS]
+    if wrong or len(set(value)) != len(value):
+        raise PreferencesError(
+            f"{path} field tie_breaks: {', '.join(wrong) or 'a name repeated'}; "
+            f"known: {', '.join(TIE_BREAKS)}"
+        )
+    return tuple(value)
 
 
 def apply_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> None:
     """Replace the warehouse's copy of the preferences in one transaction."""
     with transaction(con):
-        con.execute("DELETE FROM source_priority")
-        con.execute("DELETE FROM report_settings")
-        if prefs.priority:
-            con.executemany(
-                "INSERT INTO source_priority VALUES (?, ?)", list(prefs.priority.items())
-            )
-        if prefs.settings:
-            con.executemany(
-                "INSERT INTO report_settings VALUES (?, ?)", list(prefs.settings.items())
-            )
+        copy_preferences(con, prefs)
+
+
+def copy_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> None:
+    """Replace the warehouse's copy of the preferences inside the caller's transaction."""
+    con.execute("DELETE FROM source_priority")
+    con.execute("DELETE FROM report_settings")
+    con.execute("DELETE FROM tie_breaks")
+    if prefs.priority:
+        con.executemany("INSERT INTO source_priority VALUES (?, ?)", list(prefs.priority.items()))
+    if prefs.settings:
+        con.executemany("INSERT INTO report_settings VALUES (?, ?)", list(prefs.settings.items()))
+    if prefs.tie_breaks:
+        con.executemany(
+            "INSERT INTO tie_breaks VALUES (?, ?)", list(enumerate(prefs.tie_breaks, 1))
+        )
 
 
 def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None = None) -> None:

@@ -34,14 +34,15 @@ def write_report(settings: Any, country: str | None = None, out: Path | None = N
     db_path: Path = settings.warehouse
     out_dir = Path(out or settings.reports_dir)
     prefs = _synced_preferences(db_path)
+    cites = source_citations(settings)
     with connect(db_path, read_only=True) as con:
         computed_once(con)
-        summary = overview(con, prefs)
+        summary = overview(con, prefs, cites)
         codes = [c["iso3"] for c in summary.countries]
         if country is not None and country not in codes:
             known = ", ".join(codes) or "none"
             raise ReportError(f"no data for {country} in the warehouse; countries: {known}")
-        pages = [country_page(con, iso3) for iso3 in ([country] if country else codes)]
+        pages = [country_page(con, iso3, cites) for iso3 in ([country] if country else codes)]
     out_dir.mkdir(parents=True, exist_ok=True)
     for page in pages:
         if page is not None:
@@ -67,6 +68,21 @@ def report_markdown(db_path: Path, country: str | None = None) -> str:
     return render("country.md", page=page, overview=summary)
 
 
+def source_citations(settings: Any) -> dict[str, dict[str, Any]]:
+    """Provider, dataset, link and kind per configured source (empty when there is no config)."""
+    from flows.settings import ConfigError
+
+    try:
+        sources = settings.sources()
+    except (ConfigError, ValueError, OSError) as exc:
+        log.info("no source citations: %s", exc)
+        return {}
+    return {
+        s.name: {"provider": s.provider, "dataset": s.dataset, "link": s.link, "kind": s.kind}
+        for s in sources
+    }
+
+
 def _synced_preferences(db_path: Path) -> Preferences:
     """Copy preferences.toml into the warehouse; when another process holds it, keep its copy."""
     if not db_path.exists():
@@ -82,8 +98,17 @@ def _synced_preferences(db_path: Path) -> Preferences:
 
 def _write_country(page: CountryPage, summary: Overview, out_dir: Path) -> None:
     """The country's charts (PNG beside the Markdown, embedded in the HTML) and both pages."""
+    labels = {
+        name: " · ".join(x for x in (c.get("provider"), name) if x)
+        for name, c in summary.citations.items()
+    }
     drawn = {
-        "trend": charts.trend_png(page.trend, f"Internally displaced people — {page.name}"),
+        "trend": charts.trend_png(
+            page.trend,
+            f"Internally displaced people — {page.name}",
+            preferred=page.summary["idps_source"],
+            labels=labels,
+        ),
         "new-displacement": charts.new_displacement_png(
             page.new_displacement, f"New displacements per month — {page.name}"
         ),

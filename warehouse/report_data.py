@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -11,9 +11,13 @@ import duckdb
 
 from warehouse.preferences import Preferences
 from warehouse.query import named_sql
+from warehouse.report_format import href
 from warehouse.status import rows_as_dicts
 
 ARTICLES_SHOWN = 10
+CHECKS_SHOWN = 15
+YEARLY_KINDS = ("unhcr", "idmc-gidd", "hxl")
+ASSESSMENTS = {"BA": "baseline assessment", "SA": "site assessment"}
 
 
 @dataclass
@@ -31,6 +35,7 @@ class CountryPage:
     quarantined: list[dict[str, Any]]
     failed: list[dict[str, Any]]
     freshness: list[dict[str, Any]]
+    checks: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -42,11 +47,12 @@ class Overview:
     countries: list[dict[str, Any]]
     freshness: list[dict[str, Any]]
     preferences: Preferences
+    citations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # Views every page reads, through several other views: over millions of rows each read
 # costs seconds, so the report computes them once per connection.
-SHARED_VIEWS = ("idp_stock_history",)
+SHARED_VIEWS = ("idp_totals", "idp_figure_checks", "idp_place_totals", "idp_stock_history")
 
 
 def computed_once(con: duckdb.DuckDBPyConnection) -> None:
@@ -61,22 +67,38 @@ def rows(con: duckdb.DuckDBPyConnection, query: str, iso3: str | None) -> list[d
     return rows_as_dicts(con.execute(named_sql(query), {"iso3": iso3}))
 
 
-def overview(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> Overview:
+def overview(
+    con: duckdb.DuckDBPyConnection,
+    prefs: Preferences,
+    citations: dict[str, dict[str, Any]] | None = None,
+) -> Overview:
     """The countries with data and the freshness of every source."""
+    cites = citations or {}
     countries = rows(con, "countries", None)
     for c in countries:
         c["country_name"] = c["country_name"] or country_name(c["iso3"])
-    return Overview(datetime.now(UTC), countries, rows(con, "freshness", None), prefs)
+        c["citation"] = citation(cites, c["idps_source"], c, "idps_")
+    return Overview(datetime.now(UTC), countries, rows(con, "freshness", None), prefs, cites)
 
 
-def country_page(con: duckdb.DuckDBPyConnection, iso3: str) -> CountryPage | None:
+def country_page(
+    con: duckdb.DuckDBPyConnection, iso3: str, citations: dict[str, dict[str, Any]] | None = None
+) -> CountryPage | None:
     """One country's figures, news and data quality; None when the warehouse has nothing on it."""
+    cites = citations or {}
     summary = rows(con, "countries", iso3)
     if not summary:
         return None
+    head = summary[0]
+    head["citation"] = citation(cites, head["idps_source"], head, "idps_")
+    head["fresher_citation"] = citation(cites, head["fresher_source"], head, "fresher_")
     admin1 = rows(con, "admin1_idps", iso3)
     for unit in admin1:
         unit["admin1_name"] = unit["admin1_name"] or admin1_name(unit["admin1_pcode"])
+        unit["citation"] = citation(cites, unit["source"], unit)
+        unit["households_citation"] = citation(
+            cites, unit["households_source"], unit, "households_"
+        )
     flags = rows(con, "news_vs_official", iso3)
     for flag in flags:
         flag["admin1_name"] = flag["admin1_name"] or admin1_name(flag["admin1_pcode"])
@@ -92,7 +114,41 @@ def country_page(con: duckdb.DuckDBPyConnection, iso3: str) -> CountryPage | Non
         quarantined=rows(con, "quarantined", iso3),
         failed=rows(con, "failed_expectations", iso3),
         freshness=rows(con, "freshness", iso3),
+        checks=rows(con, "figure_checks", iso3)[:CHECKS_SHOWN],
     )
+
+
+def citation(
+    cites: dict[str, dict[str, Any]], source: str | None, row: dict[str, Any], prefix: str = ""
+) -> dict[str, Any] | None:
+    """What to cite for a figure: provider, dataset, operation, round, date, and a link.
+
+    The provider and link come from the source's config; operation (DTM), event (IDMC), round
+    and date from the figure's row; a yearly figure (UNHCR, IDMC GIDD, HXL years) is cited by
+    its year. Without a config entry the source's name stands in for the provider.
+    """
+    if not source:
+        return None
+    conf = cites.get(source, {})
+    as_of = row.get(f"{prefix}as_of")
+    parts = [conf.get("provider") or source]
+    if conf.get("dataset"):
+        parts.append(conf["dataset"])
+    operation = row.get(f"{prefix}operation") or row.get("operation" if not prefix else "")
+    if operation:
+        parts.append(str(operation))
+    round_number = row.get(f"{prefix}round") or row.get(f"{prefix}round_number")
+    if round_number is not None:
+        kind = row.get(f"{prefix}assessment_type")
+        parts.append(
+            f"round {round_number}" + (f" ({ASSESSMENTS.get(kind, kind)})" if kind else "")
+        )
+    if isinstance(as_of, date):
+        yearly = conf.get("kind") in YEARLY_KINDS or (as_of.month, as_of.day) == (12, 31)
+        parts.append(f"year {as_of.year}" if yearly else f"{as_of.day} {as_of:%B %Y}")
+    url = row.get(f"{prefix}source_url") or row.get("source_url")
+    link = conf.get("link") or href(url)
+    return {"text": ", ".join(parts), "link": link, "provider": parts[0]}
 
 
 def group_articles(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:

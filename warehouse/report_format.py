@@ -74,6 +74,16 @@ def qualified(row: dict[str, Any], prefix: str = "") -> str:
     return " ".join(w for w in (words, figure, row.get(f"{prefix}unit") or row.get("unit")) if w)
 
 
+def change(row: dict[str, Any], prefix: str = "") -> str:
+    """'+20,257 (+4.7 %)' from a row's change and change_pct; an em dash without one."""
+    value = row.get(f"{prefix}change")
+    if value is None:
+        return "—"
+    pct = row.get(f"{prefix}change_pct")
+    text = f"{value:+,}"
+    return text + (f" ({pct:+.1f} %)" if pct is not None else "")
+
+
 def flag_text(flag: Any) -> str:
     """A news-vs-official flag in words."""
     return FLAGS.get(str(flag), str(flag))
@@ -86,4 +96,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "md": md,
     "qualified": qualified,
     "flag_text": flag_text,
+    "change": change,
 }

@@ -127,7 +127,7 @@ def test_source_strings_stay_text_in_html(reports: Path) -> None:
 def test_markdown_page_links_its_charts_and_escapes(reports: Path) -> None:
     text = (reports / "COD.md").read_text()
     assert "![IDP figures over time](COD-trend.png)" in text
-    assert "| CD61 | Nord-Kivu | 80,000 | 2024-06-30 | dtm |" in text
+    assert "| CD61 | Nord-Kivu | 80,000 | reported total | — | 2024-06-30 | " in text
     assert "&lt;script&gt;" in text and "<script>" not in text
     assert "(javascript:" not in text
 
@@ -135,7 +135,10 @@ def test_markdown_page_links_its_charts_and_escapes(reports: Path) -> None:
 def test_markdown_text_for_an_artifact(reports: Path) -> None:
     db = reports.parent / "warehouse.duckdb"
     overview = report_markdown(db)
-    assert "| Democratic Republic of the Congo (COD) | 125,000 | 2024-06-30 | dtm |" in overview
+    assert (
+        "| Democratic Republic of the Congo (COD) | 125,000 | 2024-06-30 **stale** | "
+        "reported\\_total | dtm |"
+    ) in overview
     page = report_markdown(db, "COD")
     assert page.startswith("# Democratic Republic of the Congo (COD)")
     assert "![" not in page

@@ -11,6 +11,9 @@ from warehouse.db import connect
 from warehouse.report_data import computed_once
 
 VIEWS = (
+    "idp_totals",
+    "idp_figure_checks",
+    "idp_place_totals",
     "idp_stock_history",
     "latest_idp_stock",
     "latest_idp_country",

@@ -31,9 +31,9 @@ def test_latest_idp_stock_prefers_baseline_sums_a_date_and_rolls_admin2_up(db: P
         "FROM latest_idp_stock WHERE source = 'dtm' ORDER BY admin_level, admin1_pcode",
     )
     assert rows == [
-        (0, None, date(2024, 6, 30), "people", 125_000, 2, "country figure"),
-        (1, "CD61", date(2024, 6, 30), "people", 80_000, 1, "admin1 figure"),
-        (1, "CD62", date(2024, 3, 31), "people", 30_000, 1, "admin1 figure"),
+        (0, None, date(2024, 6, 30), "people", 125_000, 2, "reported total, 2 operations added"),
+        (1, "CD61", date(2024, 6, 30), "people", 80_000, 1, "reported total"),
+        (1, "CD62", date(2024, 3, 31), "people", 30_000, 1, "reported total"),
         (1, "CD63", date(2024, 6, 30), "people", 10_000, 2, "sum of 2 admin2 figures"),
     ]
 
@@ -44,7 +44,12 @@ def test_idp_stock_history_keeps_every_date_with_baseline_only(db: Path) -> None
         "SELECT as_of, figure FROM idp_stock_history "
         "WHERE source = 'dtm' AND admin_level = 0 ORDER BY as_of",
     )
-    assert rows == [(date(2024, 1, 31), 100_000), (date(2024, 6, 30), 125_000)]
+    # 2024-03-31 has no country row: the sum of that round's admin1 totals (CD62) stands in.
+    assert rows == [
+        (date(2024, 1, 31), 100_000),
+        (date(2024, 3, 31), 30_000),
+        (date(2024, 6, 30), 125_000),
+    ]
 
 
 def test_latest_idp_country_keeps_units_apart_and_sums_admin1_without_a_country_figure(
@@ -56,11 +61,11 @@ def test_latest_idp_country_keeps_units_apart_and_sums_admin1_without_a_country_
         "WHERE iso3 = 'COD' ORDER BY source, unit",
     )
     assert rows == [
-        ("dtm", "people", date(2024, 6, 30), 125_000, 1, "country figure"),
-        ("hapi-cod", "people", date(2024, 5, 31), 35_000, 1, "sum of 1 admin1 figures"),
-        ("unhcr", "households", date(2024, 6, 15), 20_000, 1, "country figure"),
-        ("unhcr", "people", date(2024, 6, 15), 130_000, 1, "country figure"),
-        ("zzz", "people", date(2024, 6, 30), 81_000, 1, "sum of 1 admin1 figures"),
+        ("dtm", "people", date(2024, 6, 30), 125_000, 2, "reported total, 2 operations added"),
+        ("hapi-cod", "people", date(2024, 5, 31), 35_000, 1, "sum of 1 admin1 totals"),
+        ("unhcr", "households", date(2024, 6, 15), 20_000, 1, "reported total"),
+        ("unhcr", "people", date(2024, 6, 15), 130_000, 1, "reported total"),
+        ("zzz", "people", date(2024, 6, 30), 81_000, 1, "sum of 1 admin1 totals"),
     ]
 
 
@@ -87,7 +92,11 @@ def test_preferred_figure_recency_then_priority_with_its_rule(db: Path) -> None:
         "WHERE iso3 = 'COD' AND admin_level = 0 AND unit = 'people'",
     )
     assert others == [
-        ("hapi-cod 35000 (2024-05-31); unhcr 130000 (2024-06-15); zzz 81000 (2024-06-30)",)
+        (
+            "hapi-cod 35,000 (2024-05-31, sum of admin1); unhcr 130,000 (2024-06-15, reported"
+            " total); zzz 81,000 (2024-06-30, sum of admin1); dtm 90,000 (2024-06-30, sum of"
+            " admin1)",
+        )
     ]
 
 
@@ -104,13 +113,19 @@ def test_preferred_figure_follows_the_preferences_file(tmp_path: Path) -> None:
     assert rows[2][3] == "zzz"
 
 
-def test_preferred_figure_with_no_window_and_no_priority_ties_by_name(tmp_path: Path) -> None:
+def test_preferred_figure_with_no_window_and_no_priority_ties_by_the_tie_breaks(
+    tmp_path: Path,
+) -> None:
     prefs = tmp_path / "preferences.toml"
-    prefs.write_text("recency_window_days = 0\n[source_priority]\nunhcr = 0\n")
+    prefs.write_text(
+        'recency_window_days = 0\ntie_breaks = ["more_admin_units"]\n[source_priority]\nunhcr = 0\n'
+    )
     db = build(tmp_path / "b.duckdb", prefs)
     rows = select(db, PREFERRED)
-    # unhcr is first in priority but 15 days older than the newest: not equally recent.
-    assert rows[1][3:6] == ("dtm", 125_000, "tie on date and priority: first by source name")
+    # unhcr is first in priority but 15 days older than the newest: not equally recent; dtm's
+    # 125,000 covers two admin1 units (CD61, CD63), zzz's 81,000 one: never by the name.
+    tie = "tie on recency and priority, decided by more_admin_units"
+    assert rows[1][3:6] == ("dtm", 125_000, tie)
     assert rows[3][3:6] == ("hapi-cod", 35_000, "most recent of 2 sources")
 
 
@@ -121,6 +136,12 @@ def test_preferences_file_errors_name_the_field(tmp_path: Path) -> None:
         read_preferences(prefs)
     prefs.write_text("[source_priority]\ndtm = 1.5\n")
     with pytest.raises(PreferencesError, match=r"field source_priority\.dtm"):
+        read_preferences(prefs)
+    prefs.write_text('tie_breaks = ["source_name"]\n')
+    with pytest.raises(PreferencesError, match="field tie_breaks: source_name; known: newer_date"):
+        read_preferences(prefs)
+    prefs.write_text("[checks]\nround_change_limit = -1\n")
+    with pytest.raises(PreferencesError, match=r"field checks\.round_change_limit"):
         read_preferences(prefs)
 
 
@@ -181,12 +202,17 @@ def test_source_freshness(db: Path) -> None:
     assert rows == [
         ("broken", "dtm", None, None, "failed", 0, None, False),
         ("dtm", "dtm", "displacement", date(2024, 6, 30), "loaded", 9, *age(date(2024, 6, 30))),
-        ("news", "article-files", "article_facts", date(2024, 7, 10), "loaded", 10,
-         *age(date(2024, 7, 10))),
-        ("news", "article-files", "articles", date(2024, 7, 10), "loaded", 5,
-         *age(date(2024, 7, 10))),
+        # U1 has no date: it is undated, not as fresh as its retrieval on 2024-07-10.
+        ("news", "article-files", "article_facts", date(2024, 7, 5), "loaded", 10,
+         *age(date(2024, 7, 5))),
+        ("news", "article-files", "articles", date(2024, 7, 5), "loaded", 5,
+         *age(date(2024, 7, 5))),
         ("unhcr", "unhcr", "displacement", date(2024, 7, 1), "loaded", 2, *age(date(2024, 7, 1))),
     ]  # fmt: skip
+    undated = select(
+        db, "SELECT table_name, undated FROM source_freshness WHERE source = 'news' ORDER BY 1"
+    )
+    assert undated == [("article_facts", 1), ("articles", 1)]
 
 
 def test_country_summary_one_row_per_country(db: Path) -> None:
@@ -224,3 +250,12 @@ def test_views_have_column_comments(db: Path) -> None:
             [VIEWS],
         ).fetchall()
     assert missing == []
+
+
+def test_status_dates_articles_by_publication_never_by_retrieval(db: Path) -> None:
+    from warehouse.query import named_sql
+
+    rows = select(db, named_sql("status"))
+    news = [r for r in rows if r[0] == "news"]
+    # U1, undated and retrieved 2024-07-10, does not make the source look fresher than A3.
+    assert [r[-2] for r in news] == [date(2024, 7, 5)]

@@ -8,7 +8,8 @@ reported AS (
     SELECT source, max(reported_on) AS last_reported_on, count(*) AS rows_now
     FROM displacement GROUP BY source
     UNION ALL
-    SELECT source, max(CAST(coalesce(published_at, retrieved_at) AS DATE)), count(*)
+    -- an undated article is undated, not as fresh as the day it was retrieved
+    SELECT source, max(CAST(published_at AS DATE)), count(*)
     FROM articles GROUP BY source
 )
 SELECT l.source, l.status, strftime(l.finished_at, '%Y-%m-%d %H:%M') AS last_run,

@@ -16,4 +16,14 @@ COMMENT ON COLUMN latest_idp_stock.as_of IS 'Date the figure refers to (the newe
 COMMENT ON COLUMN latest_idp_stock.unit IS 'people or households: never converted into each other.';
 COMMENT ON COLUMN latest_idp_stock.figure IS 'Internally displaced people (or households) on that date, summed over the records of that date.';
 COMMENT ON COLUMN latest_idp_stock.records IS 'Number of displacement rows summed into the figure.';
-COMMENT ON COLUMN latest_idp_stock.basis IS 'country figure, admin1 figure, or sum of N admin2 figures.';
+COMMENT ON COLUMN latest_idp_stock.basis IS 'How the figure was formed, in words (idp_stock_history.basis).';
+COMMENT ON COLUMN latest_idp_stock.how IS 'reported_total, sum_of_breakdown, sum_of_admin1, sum_of_admin2 or sum_of_sites.';
+COMMENT ON COLUMN latest_idp_stock.operation IS 'DTM operation(s) or provider event.';
+COMMENT ON COLUMN latest_idp_stock.assessment_type IS 'BA or SA (DTM).';
+COMMENT ON COLUMN latest_idp_stock.round_number IS 'Round of the assessment.';
+COMMENT ON COLUMN latest_idp_stock.period_start IS 'Start of the reporting period.';
+COMMENT ON COLUMN latest_idp_stock.admin_units IS 'Admin1 units behind the figure.';
+COMMENT ON COLUMN latest_idp_stock.source_url IS 'A file or URL the rows came from.';
+COMMENT ON COLUMN latest_idp_stock.retrieved_at IS 'When the rows were retrieved.';
+COMMENT ON COLUMN latest_idp_stock.reported_on IS 'Date the provider reported the figure, where it says.';
+COMMENT ON COLUMN latest_idp_stock.checks_failed IS 'Plausibility checks the figure fails (NULL: none).';

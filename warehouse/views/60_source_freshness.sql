@@ -3,15 +3,18 @@
 CREATE OR REPLACE VIEW source_freshness AS
 WITH held AS (
     SELECT source, 'displacement' AS table_name,
-           max(coalesce(reported_on, period_end)) AS last_reported_on, count(*) AS rows
+           max(coalesce(reported_on, period_end)) AS last_reported_on, count(*) AS rows,
+           count(*) FILTER (WHERE coalesce(reported_on, period_end) IS NULL) AS undated
     FROM displacement GROUP BY source
     UNION ALL
-    SELECT source, 'articles', max(CAST(coalesce(published_at, retrieved_at) AS DATE)), count(*)
+    -- An article without a publication date is undated: when it was retrieved is no date.
+    SELECT source, 'articles', max(CAST(published_at AS DATE)), count(*),
+           count(*) FILTER (WHERE published_at IS NULL)
     FROM articles GROUP BY source
     UNION ALL
     SELECT f.source, 'article_facts',
-           max(coalesce(f.event_date, CAST(a.published_at AS DATE), CAST(f.retrieved_at AS DATE))),
-           count(*)
+           max(coalesce(f.event_date, CAST(a.published_at AS DATE))), count(*),
+           count(*) FILTER (WHERE f.event_date IS NULL AND a.published_at IS NULL)
     FROM article_facts f LEFT JOIN articles a USING (article_id) GROUP BY f.source
 ),
 runs AS (
@@ -25,6 +28,7 @@ stale AS (
 )
 SELECT coalesce(h.source, r.source) AS source, r.kind, h.table_name, h.last_reported_on,
        r.last_loaded_at, r.last_run_at, r.last_status, coalesce(h.rows, 0) AS rows,
+       coalesce(h.undated, 0) AS undated,
        current_date - h.last_reported_on AS days_since_reported,
        coalesce(current_date - h.last_reported_on > s.days, false) AS stale
 FROM runs r
@@ -34,7 +38,8 @@ COMMENT ON VIEW source_freshness IS 'Per source and table: newest reported date,
 COMMENT ON COLUMN source_freshness.source IS 'Source name.';
 COMMENT ON COLUMN source_freshness.kind IS 'Source kind of its last run (dtm, article-files, ...).';
 COMMENT ON COLUMN source_freshness.table_name IS 'displacement, articles or article_facts (NULL: the source holds no rows).';
-COMMENT ON COLUMN source_freshness.last_reported_on IS 'Newest date the data refers to (reported_on or period_end; publication date for articles; event date, else publication date, for facts).';
+COMMENT ON COLUMN source_freshness.last_reported_on IS 'Newest date the data refers to (reported_on or period_end; publication date for articles; event date, else publication date, for facts); undated rows count for nothing (NULL when every row is undated).';
+COMMENT ON COLUMN source_freshness.undated IS 'Rows with no date (articles with no publication date, facts with neither event nor publication date).';
 COMMENT ON COLUMN source_freshness.last_loaded_at IS 'When a run of this source last loaded successfully.';
 COMMENT ON COLUMN source_freshness.last_run_at IS 'When this source last ran, loaded or failed.';
 COMMENT ON COLUMN source_freshness.last_status IS 'Status of that last run: loaded, failed, or unchanged (nothing new at the source).';
