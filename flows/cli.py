@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.http import redact
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
 
 app = typer.Typer(
@@ -36,7 +37,7 @@ class UsageError(Exception):
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {redact(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -136,7 +137,7 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig], force: bool =
     failed = state.is_failed()
     if failed:
         for line in _failure_lines(state.message):
-            err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+            err.print(f"[red]error:[/red] {redact(line)}", highlight=False, soft_wrap=True)
     out.print(f"warehouse: {settings.warehouse.resolve()}")
     report = settings.reports_dir / "index.html"
     if report.exists():
@@ -328,7 +329,7 @@ def status() -> None:
     _print_rows(rows, "table", title=f"Sources in {settings.warehouse}")
     for name, error in errors:
         if error:
-            err.print(f"[red]{name}:[/red] {error}", highlight=False, soft_wrap=True)
+            err.print(f"[red]{name}:[/red] {redact(error)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -19,7 +19,7 @@ from expectations.runner import prewarm, validate_file
 from flows import lake
 from flows.artifacts import publish, summarise
 from flows.fetch import FetchError, RawFile
-from flows.http import HttpError
+from flows.http import HttpError, redact, redact_log_records
 from flows.incremental import MarkedFile, input_fingerprint
 from flows.runners import api_for_workers, in_process, task_runner
 from flows.settings import Settings, SourceConfig
@@ -37,6 +37,9 @@ from warehouse.load import (
     results_as_dicts,
 )
 from warehouse.watermarks import last_inputs
+
+# Log lines go to the console and to Prefect's database: secrets are redacted from each.
+redact_log_records()
 
 
 class PipelineFailedError(RuntimeError):
@@ -170,7 +173,7 @@ def _unreadable(
 ) -> None:
     """A file the transform cannot read: its rows are dropped whole, one quarantined row says
     why, and the source run fails."""
-    outcome.errors.append(str(exc))
+    outcome.errors.append(redact(str(exc)))
     outcome.status = "failed"
     record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
     reject = rejects_frame([Reject(0, str(exc), record)]).assign(source_url=raw.location)
@@ -262,7 +265,7 @@ def load_outcome(
             settings.warehouse,
             request,
             status=outcome.status,
-            error="; ".join(outcome.errors) or None,
+            error=redact("; ".join(outcome.errors)) or None,
             filesystems=lake.remote_filesystems(
                 [settings.lake_root, settings.quarantine_root], settings.storage_options()
             ),
@@ -310,7 +313,7 @@ def run_source(
         outcome = load_outcome(outcome, source, request.started_at, home, request.flow_run_id)
     except Exception as exc:
         with warehouse_slot():
-            record_run(warehouse, request, "failed", str(exc))
+            record_run(warehouse, request, "failed", redact(str(exc)))
         raise
     if outcome.status == "failed":
         raise PipelineFailedError(f"{source.name}: " + "; ".join(outcome.errors))
@@ -447,7 +450,9 @@ def _run_sources(
         if state.is_completed():
             continue
         error = state.result(raise_on_failure=False)
-        line = str(error) if isinstance(error, PipelineFailedError) else f"{source.name}: {error}"
+        line = redact(
+            str(error) if isinstance(error, PipelineFailedError) else f"{source.name}: {error}"
+        )
         failed.append(line)
         logger.error("source %s failed: %s", source.name, line)
     return failed, bool(states)  # a source found unchanged here has no state
