@@ -286,11 +286,15 @@ def test_no_secret_in_a_url_is_written_anywhere_after_a_whole_run(
     with fake_api(routes) as api:
         config = tmp_path / "sitrep.toml"
         sources = [("signed", "/dtm.json"), ("html", "/maintenance.json"), ("gone", "/gone.json")]
+        locations = [(name, signed(api.base_url, path)) for name, path in sources]
+        # An SSRF attempt: a name for loopback, not in SITREP_ALLOWED_HOSTS.
+        locations.append(
+            ("admin", signed(api.base_url, "/admin").replace("127.0.0.1", "localhost"))
+        )
         config.write_text(
             "".join(
-                f'[[sources]]\nname = "{name}"\nkind = "dtm"\n'
-                f'location = "{signed(api.base_url, path)}"\n'
-                for name, path in sources
+                f'[[sources]]\nname = "{name}"\nkind = "dtm"\nlocation = "{location}"\n'
+                for name, location in locations
             )
         )
         for key, value in {
@@ -306,6 +310,8 @@ def test_no_secret_in_a_url_is_written_anywhere_after_a_whole_run(
     assert result.exit_code == 1, printed[-3000:]
     assert f"sig={SIGNED['sig']}" in api.sent()  # the real URL was fetched
     assert "HTTP 404" in printed and "token=REDACTED" in printed
+    assert "host localhost is not an allowed host" in printed
+    assert not any(seen.path.startswith("/admin") for seen in api.seen)
     needles = list(SIGNED.values())
     assert [n for n in needles if n in printed] == []
     assert files_holding(home, needles) == []
@@ -325,5 +331,5 @@ def test_no_secret_in_a_url_is_written_anywhere_after_a_whole_run(
             r[0] for r in con.execute("SELECT reason || source_url FROM quarantine").fetchall()
         ]
     assert urls and all("REDACTED@127.0.0.1" in u and "sig=REDACTED" in u for u in urls)
-    assert len(errors) == 2 and reasons
+    assert len(errors) == 3 and reasons
     assert [t for t in urls + errors + reasons if any(n in t for n in needles)] == []
