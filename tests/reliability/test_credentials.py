@@ -6,6 +6,8 @@ two origins (another port), so a redirect from one to the other is a cross-origi
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -333,3 +335,20 @@ def test_no_secret_in_a_url_is_written_anywhere_after_a_whole_run(
     assert urls and all("REDACTED@127.0.0.1" in u and "sig=REDACTED" in u for u in urls)
     assert len(errors) == 3 and reasons
     assert [t for t in urls + errors + reasons if any(n in t for n in needles)] == []
+
+
+def test_log_lines_and_their_tracebacks_are_redacted() -> None:
+    import flows.pipeline  # noqa: F401  (installs the redaction of log records)
+
+    written = io.StringIO()
+    logger = logging.getLogger("sitrep.test.redaction")
+    logger.addHandler(handler := logging.StreamHandler(written))
+    url = "http://reader:pw-3e9a1c@api.example.org/x?token=tok-77b2d0"
+    try:
+        raise ValueError(f"could not read {url}")
+    except ValueError:
+        logger.exception("GET %s failed", url)
+    finally:
+        logger.removeHandler(handler)
+    assert "pw-3e9a1c" not in written.getvalue() and "tok-77b2d0" not in written.getvalue()
+    assert "could not read http://REDACTED@api.example.org/x?token=REDACTED" in written.getvalue()
