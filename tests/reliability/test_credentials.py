@@ -184,6 +184,28 @@ def test_every_redirect_hop_is_checked(
     assert len(a.seen) == 2 and b.seen == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0.0.0.0/",
+        "http://127.1/",
+        "http://2130706433/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://10.1.2.3/",
+        "http://172.16.0.1/",
+        "http://192.168.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://100.64.0.1/",
+        "http://[fe80::1]/",
+        "http://[fd00::1]/",
+    ],
+)
+def test_non_public_addresses_in_any_spelling_are_refused(url: str) -> None:
+    with pytest.raises(HostRefusedError, match="loopback, link-local or private"):
+        HostGuard(allowed=None, explicit=["127.0.0.1"]).check(httpx.URL(url))
+
+
 def test_allowed_hosts_setting_takes_a_list_or_commas(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITREP_ALLOWED_HOSTS", "127.0.0.1, *.example.org")
     assert Settings().allowed_hosts == ["127.0.0.1", "*.example.org"]
