@@ -12,11 +12,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # written, and every command recompiles what it imports (`sitrep --help` 2-5 s instead of 0.7 s).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test lint fmt typecheck pytest test-reliability bench ui clean help
+.PHONY: run test test-fast lint fmt typecheck pytest test-reliability bench ui clean help
 
 help:
 	@echo "make run    - install (first time) and run the pipeline on data/samples"
 	@echo "make test   - ruff, mypy and pytest"
+	@echo "make test-fast - the pure unit tests only (transforms, extraction, console): the inner loop"
 	@echo "make test-reliability - crash, fault and bomb loops, two runs at once (under 15 min)"
 	@echo "make bench  - benchmarks, results in bench/results/ (BENCH_ARGS=--large for 10M rows)"
 	@echo "make ui     - a Prefect server on 127.0.0.1:4200 and the scheduled deployments"
@@ -47,6 +48,9 @@ pytest: $(BIN)/sitrep
 	$(BIN)/pytest -m "not reliability" -n 2 --dist loadfile --durations=15
 
 test: lint typecheck pytest
+
+test-fast: $(BIN)/sitrep
+	$(BIN)/pytest tests/unit -n 2
 
 test-reliability: $(BIN)/sitrep
 	$(BIN)/pytest -m reliability

@@ -254,3 +254,41 @@ def extract(csv_path: Path, work: Path, rows: int) -> Result:
     with Timer() as t:
         found = sum(len(facts_of(text)) for text in texts)
     return {"inner": t.seconds, "rows": len(texts), "facts": found}
+
+
+def feed_item_case(kib: int, run_on: bool = False) -> Callable[[Path, Path, int], Result]:
+    """A case normalising one RSS item of `kib` KiB (`transforms.rss.parse`: HTML to text,
+    size limits, fact extraction); the feed is written by a child process beforehand."""
+
+    def run(csv_path: Path, work: Path, rows: int) -> Result:
+        import subprocess
+        import sys
+
+        from transforms.extract import extract as facts_of
+        from transforms.lineage import Origin
+        from transforms.rss import parse
+
+        kind = "feed-run-on" if run_on else "feed-item"
+        path = work / f"{kind}-{kib}k.xml"
+        script = str(Path(__file__).with_name("generate.py"))
+        subprocess.run([sys.executable, script, kind, str(kib), str(path)], check=True)
+        facts_of("About 7,000 people were displaced in Goma.")  # the place index loads once
+        origin = Origin("bench", str(path), datetime.now(UTC), "bench")
+        with Timer() as t:
+            parsed = parse(path.read_bytes(), origin)
+        return {
+            "inner": t.seconds,
+            "rows": 1,
+            "bytes": path.stat().st_size,
+            "kept": len(parsed.tables.get("articles", ())),
+            "quarantined": len(parsed.rejects.get("articles", ())),
+            "facts": len(parsed.tables.get("article_facts", ())),
+            "notes": parsed.notes,
+        }
+
+    return run
+
+
+for _kib in (50, 200, 1024, 20480):
+    CASES[f"feed_item_{_kib}k"] = feed_item_case(_kib)
+CASES["feed_run_on_200k"] = feed_item_case(200, run_on=True)

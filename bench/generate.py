@@ -13,6 +13,7 @@ path is exercised at every size.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import sys
 from datetime import date, timedelta
@@ -257,13 +258,48 @@ def write_articles(folder: Path, count: int, seed: int = 7) -> Path:
     return folder
 
 
+def news_html(size: int, rng: np.random.Generator, names: list[str], run_on: bool) -> str:
+    """About `size` characters of news paragraphs as HTML; `run_on` joins every sentence with
+    commas into one paragraph (a list or table dump: no sentence end for the splitter)."""
+    parts: list[str] = []
+    total = 0
+    while total < size:
+        para = article_text(len(parts), rng, names).rsplit("\nOriginal Source:", 1)[0]
+        if run_on:
+            para = para.replace(". ", ", and ").replace(".\n", ", and ")
+        piece = para if run_on else "".join(f"<p>{p}</p>\n" for p in para.split("\n"))
+        parts.append(piece)
+        total += len(piece)
+    return "".join(parts)[:size]
+
+
+def write_feed_item(path: Path, kib: int, seed: int = 7, run_on: bool = False) -> Path:
+    """An RSS 2.0 feed of one item whose description is `kib` KiB of news HTML (escaped)."""
+    rng = np.random.default_rng(seed)
+    units = places()
+    names = sorted({str(n) for n in units["adm2_name"] if n} | {"Port-au-Prince", "N'Djamena"})
+    text = html.escape(news_html(kib * 1024, rng, names, run_on), quote=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>bench</title>'
+        "<item><title>One large item</title><link>https://news.example.org/large</link>"
+        f"<pubDate>Mon, 03 Feb 2025 10:00:00 GMT</pubDate><description>{text}</description>"
+        "</item></channel></rss>",
+        encoding="utf-8",
+    )
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["dtm", "idu", "articles"])
-    parser.add_argument("size", type=int, help="rows, records or articles")
+    parser.add_argument("kind", choices=["dtm", "idu", "articles", "feed-item", "feed-run-on"])
+    parser.add_argument("size", type=int, help="rows, records, articles or KiB of one item")
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.kind.startswith("feed"):
+        print(write_feed_item(args.out, args.size, args.seed, args.kind == "feed-run-on"))
+        return
     writers = {"dtm": write_dtm_csv, "idu": write_idu_json, "articles": write_articles}
     print(writers[args.kind](args.out, args.size, args.seed))
 

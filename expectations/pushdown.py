@@ -38,9 +38,16 @@ class Scan:
 
 @cache
 def predicates() -> dict[str, dict[str, Any]]:
-    """Expectation type -> SQL templates (`counted`, `quarantined`, optional `value`, `grouped`)."""
+    """Expectation or rule type -> SQL templates (`counted`, `quarantined`, optional `value`,
+    `grouped`; a rule's `reason` and the columns it `reads`)."""
     data: dict[str, Any] = json.loads((HERE / "pushdown.json").read_text())
-    return {k: v for k, v in data.items() if k.startswith("expect_")}
+    return {k: v for k, v in data.items() if k != "about"}
+
+
+def checks(suite: dict[str, Any]) -> list[dict[str, Any]]:
+    """A suite's expectations, then its `rules`: sitrep's own row checks that Great Expectations
+    has no type for (a date no later than the row's retrieval), run by this pass alone."""
+    return [*suite["expectations"], *suite.get("rules", [])]
 
 
 @cache
@@ -49,8 +56,10 @@ def _template(name: str) -> str:
 
 
 def scan(con: duckdb.DuckDBPyConnection, source: str, suite: dict[str, Any]) -> Scan:
-    """Run the suite over `source` (a relation with a `_row` column) in DuckDB."""
-    exps = suite["expectations"]
+    """Run the suite over `source` (a relation with a `_row` column) in DuckDB; dates are
+    compared as UTC days."""
+    exps = checks(suite)
+    con.execute("SET TimeZone = 'UTC'")
     failing = con.sql(failing_rows_sql(source, exps)).to_arrow_table()
     counts = con.sql(present_counts_sql(source, exps)).fetchall()[0]
     return Scan(failing=failing, element_count=int(counts[0]), present=[int(c) for c in counts[1:]])
@@ -62,7 +71,7 @@ def failing_rows_sql(source: str, exps: list[dict[str, Any]]) -> str:
     for n, exp in enumerate(exps):
         counted, quarantined = expectation_sql(exp, n)
         flags += [f"({counted}) AS c_{n}", f"({quarantined}) AS q_{n}"]
-        reasons.append(f"WHEN q_{n} THEN {literal(reason_prefix(exp))} || left({shown(exp)}, 80)")
+        reasons.append(f"WHEN q_{n} THEN {reason_sql(exp)}")
         if predicates()[exp["type"]].get("grouped"):
             duplicates.append(",\n" + duplicates_sql(exp, n))
             joins.append(f"\n    LEFT JOIN d_{n} ON {_same_key(exp, n)}")
@@ -77,6 +86,15 @@ def failing_rows_sql(source: str, exps: list[dict[str, Any]]) -> str:
         reasons=" ".join(reasons),
         any_flag=" OR ".join(f"c_{n} OR q_{n}" for n in range(len(exps))),
     )
+
+
+def reason_sql(exp: dict[str, Any]) -> str:
+    """SQL for the quarantine reason of a row failing `exp`: the rule's own text, or the
+    expectation's reading and the value found."""
+    template = predicates()[exp["type"]].get("reason")
+    if template is None:
+        return f"{literal(reason_prefix(exp))} || left({shown(exp)}, 80)"
+    return str(template).format(**_placeholders(exp["kwargs"]), name=exp["kwargs"]["column"])
 
 
 def _keys(exp: dict[str, Any]) -> list[str]:
@@ -139,6 +157,8 @@ def _placeholders(kw: dict[str, Any]) -> dict[str, str]:
         values["values"] = ", ".join(literal(v) for v in kw["value_set"])
     if "regex" in kw:
         values["regex"] = literal(kw["regex"])
+    if "days" in kw:
+        values["days"] = str(int(kw["days"]))
     return values
 
 
@@ -163,7 +183,8 @@ def columns(exps: list[dict[str, Any]]) -> list[str]:
     names: dict[str, None] = {}
     for exp in exps:
         kw = exp["kwargs"]
-        for c in kw.get("column_list") or [kw["column"]]:
+        reads = predicates().get(exp["type"], {}).get("reads", [])
+        for c in [*(kw.get("column_list") or [kw["column"]]), *reads]:
             names[c] = None
     return list(names)
 

@@ -6,21 +6,50 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from flows.http import redact
+from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
+from flows.terminal_text import cell, visible
+from transforms.errors import did_you_mean, expected, one_line
+
+HELP = """sitrep: displacement statistics and news into one DuckDB warehouse and a report.
+
+Examples:
+
+  sitrep run                                  # every source in ./sitrep.toml
+
+  sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
+
+  sitrep query --name latest-idps --param iso3=TCD
+
+  sitrep status
+
+  sitrep report --country COD
+"""
 
 app = typer.Typer(
-    help="sitrep: displacement statistics and news into one DuckDB warehouse and a report.",
+    help=HELP,
     no_args_is_help=True,
     add_completion=False,
+    # A bug gets Python's own traceback: no locals printed (they can hold credentials).
+    pretty_exceptions_enable=False,
 )
 out = Console()
 err = Console(stderr=True)
@@ -36,9 +65,33 @@ class UsageError(Exception):
     """Bad usage or input: exit code 2."""
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {redact(message)}", highlight=False, soft_wrap=True)
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"sitrep {version('sitrep')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Options for every command."""
+
+
+def fail(message: object, code: int = 2) -> typer.Exit:
+    """Print one `error:` line (the message folded, never read as markup); the exit to raise."""
+    say_error(message)
     return typer.Exit(code)
+
+
+def say_error(message: object) -> None:
+    line = escape(visible(redact(one_line(message))))
+    err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
 
 
 # Prefect's own console lines are kept for warnings; the Prefect UI still gets every log line.
@@ -50,7 +103,13 @@ CONSOLE_LOGGING = {
 
 
 def _settings(config: Path | None = None) -> Settings:
-    settings = Settings(config=config) if config else Settings()
+    try:
+        settings = Settings(config=config) if config else Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SITREP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise fail(f"settings: {problems}") from None
     if "PREFECT_HOME" not in os.environ:
         prefect_home = (settings.home / "prefect").resolve()
         prefect_home.mkdir(parents=True, exist_ok=True)
@@ -93,7 +152,7 @@ def run(
 
 @app.command()
 def load(
-    kind: Annotated[str, typer.Argument(help="Source kind, e.g. dtm or article-files.")],
+    kind: Annotated[str, typer.Argument(help=f"Source kind: {', '.join(kind_names())}.")],
     paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs of that kind.")],
     name: Annotated[str | None, typer.Option(help="Source name to record (default: kind).")] = None,
     force: ForceOpt = False,
@@ -103,23 +162,25 @@ def load(
     Example: sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
     """
     settings = _settings()
+    try:
+        check_kind(kind)
+    except UnknownKindError as exc:
+        raise fail(exc) from None
     locations = []
     for p in paths:
         if "://" not in p and not Path(p).exists():
             raise fail(f"{p}: no such file or folder")
         locations.append(p if "://" in p else str(Path(p).resolve()))
     source = SourceConfig(name=name or kind, kind=kind, location=locations)
-    _check_kinds([source])
     failed = _run_pipeline(settings, [source], force)
     raise typer.Exit(2 if failed else 0)
 
 
 def _check_kinds(sources: list[SourceConfig]) -> None:
-    from flows.sources import UnknownKindError, get_kind
-
+    """Refuse an unknown kind before anything starts (no source module is imported)."""
     for s in sources:
         try:
-            get_kind(s.kind)
+            check_kind(s.kind)
         except UnknownKindError as exc:
             raise fail(f"source {s.name}: {exc}") from None
 
@@ -130,18 +191,21 @@ def _run_pipeline(settings: Settings, sources: list[SourceConfig], force: bool =
 
     for key, value in CONSOLE_LOGGING.items():
         os.environ.setdefault(key, value)
+    started = time.time()
     state = _run_flow(settings, sources, force)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)
-    _print_rows(rows, "table", title="Rows per source and table")
+    _print_rows(rows, title="Rows per source and table")
     failed = state.is_failed()
     if failed:
-        for line in _failure_lines(state.message):
-            err.print(f"[red]error:[/red] {redact(line)}", highlight=False, soft_wrap=True)
-    out.print(f"warehouse: {settings.warehouse.resolve()}")
+        for line in _failure_lines(state):
+            say_error(line)
+    out.print(f"warehouse: {settings.warehouse.resolve()}", highlight=False, soft_wrap=True)
     report = settings.reports_dir / "index.html"
     if report.exists():
-        out.print(f"report:    {report.resolve()}")
+        fresh = report.stat().st_mtime >= started
+        note = "" if fresh else "  (not rewritten: nothing new was loaded)"
+        out.print(f"report:    {report.resolve()}{note}", highlight=False, soft_wrap=True)
     return failed
 
 
@@ -157,9 +221,13 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
         )
     try:
         with prefect_api(Path(os.environ["PREFECT_HOME"])) as serving:
+            from prefect import tags
+
             from expectations.runner import prewarm
+            from flows.console import quiet_expected_failures
             from flows.pipeline import pipeline
 
+            quiet_expected_failures()
             prewarm()  # Great Expectations imports on a thread meanwhile
             with serving():
                 err.print(
@@ -167,14 +235,19 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
                     style="dim",
                 )
                 home = str(settings.home.resolve())
-                return pipeline(sources, home, force=force, return_state=True)
+                with tags("sitrep", "cli"):  # found by the UI filter, like served runs
+                    return pipeline(sources, home, force=force, return_state=True)
     except ServerStartError as exc:
         raise fail(str(exc), code=1) from None
 
 
-def _failure_lines(message: str | None) -> list[str]:
-    lines = [e.strip() for e in (message or "").split("; ") if e.strip()]
-    return lines or ["the pipeline failed; see the Prefect log above"]
+def _failure_lines(state: Any) -> list[str]:
+    """What failed, one line each: the pipeline's own lines, else the exception's message."""
+    error = state.result(raise_on_failure=False)
+    lines = getattr(error, "lines", None)
+    if lines is None:
+        lines = [one_line(error)] if isinstance(error, BaseException) else []
+    return lines or [f"the pipeline failed ({one_line(state.message)}); see the Prefect UI"]
 
 
 @app.command()
@@ -191,7 +264,25 @@ def query(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write csv/json/parquet to this file.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write csv/json/parquet to this file (not in SITREP_HOME)."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file if it exists.")
+    ] = False,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv", help="CSV text cells as stored: no ' before a leading = + - @ tab or CR."
+        ),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds before the query is stopped (default SITREP_QUERY_TIMEOUT, 60)."
+        ),
     ] = None,
     describe: Annotated[
         bool, typer.Option("--describe", help="The column dictionary of the tables and views.")
@@ -202,6 +293,9 @@ def query(
 ) -> None:
     """Read-only SQL on the warehouse: one SELECT, no file access, parameters always bound.
 
+    A query stops after --timeout seconds; --format csv puts ' before text cells a spreadsheet
+    would run as a formula (--raw-csv keeps them as stored).
+
     Examples:
       sitrep query "select iso3, sum(figure) from displacement group by iso3"
       sitrep query --name latest-idps --param iso3=COD --format csv
@@ -209,8 +303,9 @@ def query(
       sitrep query --describe preferred_idp_figure
       sitrep query --list
     """
+    from flows.output_files import OutputPathError, checked_file
     from warehouse.db import WarehouseMissingError
-    from warehouse.query import QueryError, run_arrow, run_query
+    from warehouse.query import QueryError
 
     if list_queries:
         _list_named_queries()
@@ -219,21 +314,75 @@ def query(
     settings = _settings()
     try:
         text, params = _query_text(sql, file, name, param or [], describe)
-        if fmt == "parquet":
-            table = run_arrow(settings.warehouse, text, params)
-        else:
-            columns, rows = run_query(settings.warehouse, text, params)
-    except (QueryError, UsageError, WarehouseMissingError, OSError) as exc:
+        target = checked_file(out_file, settings, force) if out_file is not None else None
+        request = _Output(
+            fmt, target, force, raw_csv, settings.query_timeout if timeout is None else timeout
+        )
+        with _terminate_as_interrupt():
+            count = _run_to_output(settings.warehouse, text, params, request)
+    except (QueryError, UsageError, WarehouseMissingError, OutputPathError, OSError) as exc:
         raise fail(str(exc)) from None
-    if fmt == "parquet":
-        _write_parquet(table, out_file)
-    elif out_file is not None:
-        out_file.write_text(_render_text(columns, rows, fmt))
-        err.print(f"wrote {len(rows)} rows to {out_file}", highlight=False, soft_wrap=True)
-    elif fmt == "table":
-        _print_rows([dict(zip(columns, r, strict=True)) for r in rows], fmt, columns=columns)
-    else:
-        sys.stdout.write(_render_text(columns, rows, fmt))
+    except KeyboardInterrupt:
+        raise fail("interrupted: the query was stopped", code=130) from None
+    if out_file is not None:
+        err.print(f"wrote {count} rows to {out_file}", highlight=False, soft_wrap=True)
+
+
+@dataclass(frozen=True)
+class _Output:
+    """Where and how `sitrep query` writes its result."""
+
+    fmt: str
+    target: Path | None
+    force: bool
+    raw_csv: bool
+    timeout: float
+
+
+def _run_to_output(
+    warehouse: Path, text: str, params: dict[str, Any] | None, request: _Output
+) -> int:
+    """Run the query into its output; the number of rows."""
+    from flows import query_output
+    from flows.output_files import written_whole
+    from warehouse.query import Result, run
+
+    def go(consume: Callable[[Result], Any]) -> Any:
+        return run(warehouse, text, params, consume, request.timeout)
+
+    if request.fmt == "table":
+        columns, rows = go(lambda r: (r.columns, [row for c in r.chunks() for row in c]))
+        _print_table(columns, rows)
+        return len(rows)
+    if request.target is None:
+        if request.fmt == "json":
+            return int(go(lambda r: query_output.write_json(r, sys.stdout)))
+        tty = sys.stdout.isatty()
+        return int(go(lambda r: query_output.write_csv(r, sys.stdout, request.raw_csv, tty)))
+    with written_whole(request.target, request.force) as tmp:
+        if request.fmt == "parquet":
+            return int(go(lambda r: query_output.write_parquet(r, tmp)))
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            if request.fmt == "json":
+                return int(go(lambda r: query_output.write_json(r, fh)))
+            return int(go(lambda r: query_output.write_csv(r, fh, request.raw_csv)))
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a query as Ctrl-C does: DuckDB interrupted, spill folder removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _check_output(fmt: str, out_file: Path | None) -> None:
@@ -289,60 +438,57 @@ def _list_named_queries() -> None:
         out.print(f"  {q.name:<20} {params:<18} {q.summary}", highlight=False, soft_wrap=True)
 
 
-def _render_text(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
-    if fmt == "json":
-        records = [dict(zip(columns, r, strict=True)) for r in rows]
-        return json.dumps(records, default=str, indent=1) + "\n"
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
-def _write_parquet(table: Any, path: Path | None) -> None:
-    import pyarrow.parquet as pq
-
-    target = Path(str(path))
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise fail(f"{target}: {exc}") from None
-    err.print(f"wrote {table.num_rows} rows to {target}", highlight=False, soft_wrap=True)
-
-
 @app.command()
-def status() -> None:
-    """Last run per source: status, rows in/loaded/quarantined, freshness."""
+def status(
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Last run per source: status, rows in/loaded/quarantined, freshness.
+
+    Examples:
+      sitrep status
+      sitrep status --format json
+    """
     from warehouse.db import WarehouseMissingError
     from warehouse.status import source_status
 
+    if fmt not in ("table", "csv", "json"):
+        raise fail(
+            f"unknown format {fmt!r}{did_you_mean(fmt, FORMATS[:3])}; use table, csv or json"
+        )
     settings = _settings()
     try:
         rows = source_status(settings.warehouse)
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
+    if fmt != "table":
+        _write_rows(rows, fmt)
+        return
     errors = [(r["source"], r.pop("error")) for r in rows]
-    _print_rows(rows, "table", title=f"Sources in {settings.warehouse}")
+    _print_rows(rows, title=f"Sources in {settings.warehouse}")
     for name, error in errors:
         if error:
-            err.print(f"[red]{name}:[/red] {redact(error)}", highlight=False, soft_wrap=True)
+            line = Text.assemble((f"{visible(name)}:", "red"), " ", visible(redact(error)))
+            err.print(line, soft_wrap=True)
 
 
 @app.command()
 def report(
     country: Annotated[str | None, typer.Option(help="ISO3 code of one country.")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the report.")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the report (not SITREP_HOME or its data folders)."),
+    ] = None,
 ) -> None:
     """Write the situation report: Markdown and self-contained HTML per country, and an overview.
+
+    Pages in the folder with the report's own names (index.*, ISO3.*, ISO3-*.png) are replaced,
+    each one whole; --out may not be SITREP_HOME or a folder sitrep keeps its data in.
 
     Examples:
       sitrep report                       # every country, in SITREP_HOME/reports/
       sitrep report --country COD --out reports/
     """
+    from flows.output_files import OutputPathError, checked_report_folder
     from warehouse.db import WarehouseMissingError
     from warehouse.preferences import PreferencesError
     from warehouse.report import ReportError, write_report
@@ -350,8 +496,9 @@ def report(
     settings = _settings()
     iso3 = country.strip().upper() if country else None
     try:
-        path = write_report(settings, iso3, out_dir)
-    except (ReportError, PreferencesError, WarehouseMissingError) as exc:
+        folder = checked_report_folder(out_dir, settings) if out_dir is not None else None
+        path = write_report(settings, iso3, folder)
+    except (ReportError, PreferencesError, WarehouseMissingError, OutputPathError) as exc:
         raise fail(str(exc)) from None
     out.print(f"report: {path.resolve()}", highlight=False, soft_wrap=True)
     out.print(f"        {path.with_suffix('.md').resolve()}", highlight=False, soft_wrap=True)
@@ -363,13 +510,17 @@ def extract(
     text_column: Annotated[str, typer.Option(help="Column holding the text.")],
     id_column: Annotated[str, typer.Option(help="Column holding the id.")],
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Output CSV (default stdout).")
+        Path | None, typer.Option("--out", help="Output CSV (default stdout; not in SITREP_HOME).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file if it exists.")
+    ] = False,
 ) -> None:
     """Displacement facts found in each text of a CSV, one row per fact, most salient first.
 
     Example: sitrep extract texts.csv --text-column excerpt --id-column excerpt_id --out f.csv
     """
+    from flows.output_files import OutputPathError, checked_file, written_whole
     from transforms.extract.rows import (
         OUTPUT_COLUMNS,
         MissingColumnError,
@@ -379,21 +530,32 @@ def extract(
 
     csv.field_size_limit(sys.maxsize)
     try:
+        target = checked_file(out_file, Settings(), force) if out_file is not None else None
+    except OutputPathError as exc:
+        raise fail(str(exc)) from None
+    try:
         with file.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             check_columns(reader.fieldnames or [], text_column, id_column)
-            rows = list(extract_rows(reader, text_column, id_column))
+            notes: list[str] = []
+            rows = list(extract_rows(reader, text_column, id_column, notes))
     except (OSError, UnicodeDecodeError, MissingColumnError, csv.Error) as exc:
         raise fail(f"{file}: {exc}") from None
+    for note in notes:
+        err.print(f"{file}: {note}", highlight=False, markup=False)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    if out_file is None:
+    if target is None:
         sys.stdout.write(buf.getvalue())
-    else:
-        out_file.write_text(buf.getvalue(), encoding="utf-8")
-        err.print(f"wrote {len(rows)} facts to {out_file}", highlight=False)
+        return
+    try:
+        with written_whole(target, force) as tmp:
+            tmp.write_text(buf.getvalue(), encoding="utf-8")
+    except (OSError, OutputPathError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"wrote {len(rows)} facts to {out_file}", highlight=False)
 
 
 @app.command()
@@ -494,29 +656,42 @@ def _print_plans(chosen: list[Any], title: str) -> None:
         }
         for p in chosen
     ]
-    _print_rows(rows, "table", title=title)
+    _print_rows(rows, title=title)
 
 
-def _print_rows(
-    rows: list[dict[str, Any]], fmt: str, title: str | None = None, columns: list[str] | None = None
-) -> None:
-    columns = columns or (list(rows[0]) if rows else [])
+def _print_rows(rows: list[dict[str, Any]], title: str | None = None) -> None:
+    columns = list(rows[0]) if rows else []
+    _print_table(columns, [tuple(r[c] for c in columns) for r in rows], title)
+
+
+def _write_rows(rows: list[dict[str, Any]], fmt: str) -> None:
+    """Small results as JSON (one array) or CSV (text cells neutralised, as `query` does)."""
+    from flows.query_output import neutralised
+
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, default=str, indent=1) + "\n")
-    elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[r[c] for c in columns] for r in rows])
-        sys.stdout.write(buf.getvalue())
-    else:
-        table = Table(title=title, show_lines=False)
-        for c in columns:
-            table.add_column(c, overflow="fold")
-        for r in rows:
-            table.add_row(*["" if r[c] is None else str(r[c]) for c in columns])
-        out.print(table)
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(list(rows[0]) if rows else [])
+    writer.writerows([[neutralised(v) for v in r.values()] for r in rows])
+
+
+def _print_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+    """Every table the CLI prints: values shown as text, never as markup or control codes."""
+    table = Table(title=cell(title) if title else None, show_lines=False)
+    for c in columns:
+        table.add_column(cell(c), overflow="fold")
+    for r in rows:
+        table.add_row(*[cell(v) for v in r])
+    out.print(table)
 
 
 def main() -> None:
-    app()
+    """The entry point: an expected error is one line and exit 2; a bug, one traceback."""
+    try:
+        app()
+    except Exception as exc:
+        if not expected(exc):
+            raise
+        say_error(exc)
+        sys.exit(2)

@@ -14,11 +14,12 @@ import httpx
 
 from flows import http
 from flows.settings import Settings
+from transforms.errors import SitrepError
 
 CHUNK = 2**20
 
 
-class FetchError(RuntimeError):
+class FetchError(SitrepError, RuntimeError):
     """A location could not be read; says which and why (secrets in it redacted)."""
 
     def __init__(self, message: str):

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from transforms.errors import SitrepError
+
 RETRY_STATUS = {429, 500, 502, 503, 504}
 # Names (of query parameters, headers, JSON keys) whose values are credentials: IDMC client_id,
 # API keys, tokens, signatures of pre-signed URLs (sig, X-Amz-Signature), app identifiers.
@@ -54,7 +56,7 @@ _registered: set[str] = set()
 BODY_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
 
-class HttpError(RuntimeError):
+class HttpError(SitrepError, RuntimeError):
     """A request that failed for good (after retries, or with a status not worth retrying)."""
 
     def __init__(self, url: str, message: str, status: int | None = None):

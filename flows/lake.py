@@ -43,6 +43,15 @@ def partition_path(root: str | Path, table: str, source: str, run_id: str) -> st
     return f"{str(root).rstrip('/')}/{table}/source={source}/{run_id}.parquet"
 
 
+def drop_partition(location: str, options: Options = None) -> None:
+    """Remove a partition file and the parts or temporary files left beside it, if any."""
+    fs, path = filesystem(location, options)
+    parent, name = path.rsplit("/", 1)
+    for leftover in [path, *fs.glob(f"{parent}/.{name}.*")]:
+        if fs.exists(leftover):
+            fs.rm(leftover)
+
+
 def is_local(location: str) -> bool:
     """True for a plain path or a `file://` URL, which DuckDB reads directly."""
     return "://" not in location or location.startswith("file://")

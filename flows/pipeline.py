@@ -18,6 +18,7 @@ from prefect.states import State
 from expectations.runner import prewarm, validate_file
 from flows import lake
 from flows.artifacts import publish, summarise
+from flows.console import CLI_SAYS
 from flows.fetch import FetchError, RawFile
 from flows.http import HttpError, redact, redact_log_records
 from flows.incremental import MarkedFile, input_fingerprint
@@ -25,6 +26,7 @@ from flows.runners import api_for_workers, in_process, task_runner
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, get_kind
 from flows.warehouse_slot import warehouse_slot
+from transforms.errors import SitrepError, disk_full, one_line
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject, rejects_frame
 from transforms.places import resolve_and_count
@@ -36,14 +38,30 @@ from warehouse.load import (
     record_run,
     results_as_dicts,
 )
+from warehouse.status import run_status
 from warehouse.watermarks import last_inputs
 
 # Log lines go to the console and to Prefect's database: secrets are redacted from each.
 redact_log_records()
 
 
-class PipelineFailedError(RuntimeError):
-    """At least one source failed or passed its reject-rate limit."""
+class DiskFullError(SitrepError, OSError):
+    """The disk filled up during a source run; nothing of that run is in the warehouse."""
+
+
+class PipelineFailedError(SitrepError, RuntimeError):
+    """At least one source failed or passed its reject-rate limit: one line per failure.
+
+    `committed`: the source's load committed nevertheless (its valid rows are loaded).
+    """
+
+    def __init__(self, lines: list[str], committed: bool = False):
+        self.lines = [one_line(line) for line in lines]
+        self.committed = committed
+        super().__init__("; ".join(self.lines))
+
+    def __reduce__(self) -> tuple[type, tuple[list[str], bool]]:
+        return (PipelineFailedError, (self.lines, self.committed))  # to and from Dask workers
 
 
 @dataclass
@@ -114,6 +132,8 @@ def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str)
                     files.enter_context(good.file())
                     files.enter_context(bad.file())
                 for parsed in kind.parse(raw, origin):
+                    for note in parsed.notes:  # rows kept with a change: a text cut at its limit
+                        get_run_logger().warning("%s: %s", source.name, note)
                     _write_batch(parsed, writers, raw, unresolved)
         except (InputError, SchemaDriftError) as exc:
             _unreadable(kind, raw, exc, outcome, writers[kind.tables[0]][1])
@@ -265,7 +285,7 @@ def load_outcome(
             settings.warehouse,
             request,
             status=outcome.status,
-            error=redact("; ".join(outcome.errors)) or None,
+            error=redact("; ".join(one_line(e) for e in outcome.errors)) or None,
             filesystems=lake.remote_filesystems(
                 [settings.lake_root, settings.quarantine_root], settings.storage_options()
             ),
@@ -312,12 +332,51 @@ def run_source(
         outcome = check(outcome, home)
         outcome = load_outcome(outcome, source, request.started_at, home, request.flow_run_id)
     except Exception as exc:
-        with warehouse_slot():
-            record_run(warehouse, request, "failed", redact(str(exc)))
+        landed = _landed(warehouse, run_id)
+        if landed == "loaded":  # failed after its commit (in a checkpoint, say): it is loaded
+            get_run_logger().warning("%s: loaded, then: %s", source.name, one_line(exc))
+            return SourceOutcome(source.name, source.kind, run_id)
+        if landed is None:
+            _record_failure(warehouse, request, exc)
+        if disk_full(exc):
+            _drop_run_files(source, run_id, home)
+            raise DiskFullError(
+                f"disk full ({one_line(exc)}); nothing of this run was loaded: "
+                f"free space where {home} is and run again"
+            ) from exc
         raise
     if outcome.status == "failed":
-        raise PipelineFailedError(f"{source.name}: " + "; ".join(outcome.errors))
+        raise PipelineFailedError([f"{source.name}: {e}" for e in outcome.errors], committed=True)
     return outcome
+
+
+def _landed(warehouse: Path, run_id: str) -> str | None:
+    """The status a run committed with, if it did (None also when the warehouse is unreadable)."""
+    try:
+        return run_status(warehouse, run_id)
+    except Exception:
+        return None
+
+
+def _record_failure(warehouse: Path, request: LoadRequest, exc: Exception) -> None:
+    """Record the failed run; when even that fails (a full disk), say so and go on."""
+    try:
+        with warehouse_slot():
+            record_run(warehouse, request, "failed", redact(one_line(exc)))
+    except Exception as recording:
+        get_run_logger().warning(
+            "%s: the failure could not be recorded: %s", request.source, one_line(recording)
+        )
+
+
+def _drop_run_files(source: SourceConfig, run_id: str, home: str) -> None:
+    """A run that did not load keeps no lake or quarantine file (a full disk needs the room)."""
+    settings = Settings(home=Path(home))
+    for root in (settings.lake_root, settings.quarantine_root):
+        for table in get_kind(source.kind).tables:
+            lake.drop_partition(
+                lake.partition_path(root, table, source.name, run_id), settings.storage_options()
+            )
 
 
 def _request(source: SourceConfig, pipeline_run_id: str | None) -> LoadRequest:
@@ -406,14 +465,14 @@ def pipeline(
     failed, changed = _run_sources(chosen, str(settings.home.resolve()), run_id, force)
     publish(settings, summarise(settings, run_id, write_report=changed))
     if failed:
-        raise PipelineFailedError("; ".join(failed))
+        raise PipelineFailedError(failed)
 
 
 def _configured(settings: Settings, only: list[str] | None) -> list[SourceConfig]:
     sources = settings.sources()
     unknown = sorted(set(only or []) - {s.name for s in sources})
     if unknown:
-        raise PipelineFailedError(f"no configured source named {', '.join(unknown)}")
+        raise PipelineFailedError([f"no configured source named {', '.join(unknown)}"])
     return [s for s in sources if not only or s.name in only]
 
 
@@ -421,7 +480,7 @@ def _run_sources(
     sources: list[SourceConfig], home: str, run_id: str | None, force: bool
 ) -> tuple[list[str], bool]:
     """Each source as a subflow tagged by source and kind; the lines of those that failed,
-    and whether any source got past finding its inputs unchanged.
+    and whether any source changed the warehouse (loaded, or failed after committing).
 
     In process each source is fetched here first and only a source with new inputs gets its
     subflow, one after the other in this thread (so fetch timeouts can interrupt); on Dask
@@ -445,14 +504,19 @@ def _run_sources(
     for source, future in futures:
         future.wait()
         states.append((source, future.state))
-    failed = []
+    failed: list[str] = []
+    changed = False
     for source, state in states:
+        result = state.result(raise_on_failure=False)
         if state.is_completed():
+            changed |= getattr(result, "status", result) != "unchanged"
             continue
-        error = state.result(raise_on_failure=False)
-        line = redact(
-            str(error) if isinstance(error, PipelineFailedError) else f"{source.name}: {error}"
-        )
-        failed.append(line)
-        logger.error("source %s failed: %s", source.name, line)
-    return failed, bool(states)  # a source found unchanged here has no state
+        if isinstance(result, PipelineFailedError):
+            lines, changed = result.lines, changed or result.committed
+        else:
+            lines = [f"{source.name}: {one_line(result)}"]
+        lines = [redact(line) for line in lines]
+        failed.extend(lines)
+        for line in lines:  # the CLI prints these itself: kept from its terminal
+            logger.error("source %s failed: %s", source.name, line, extra={CLI_SAYS: True})
+    return failed, changed

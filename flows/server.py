@@ -14,8 +14,10 @@ from pathlib import Path
 
 import httpx
 
+from transforms.errors import SitrepError
 
-class ServerStartError(RuntimeError):
+
+class ServerStartError(SitrepError, RuntimeError):
     """The Prefect server did not answer /api/health in time."""
 
 

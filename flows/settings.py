@@ -8,10 +8,18 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.http import redact
+from transforms.errors import SitrepError
 
 QUIET_ENV = {
     # No network at run time: keep Prefect, GX and friends from phoning home.
@@ -50,7 +58,7 @@ class SourceConfig(BaseModel):
         return [redact(loc) for loc in location]
 
 
-class ConfigError(ValueError):
+class ConfigError(SitrepError, ValueError):
     """The configuration file is missing, unreadable or names an unknown source."""
 
 
@@ -87,6 +95,8 @@ class Settings(BaseSettings):
     max_input_bytes: int = 256 * 2**20
     # Seconds a command waits for another process to release the warehouse before giving up.
     lock_wait: float = 600.0
+    # Seconds `sitrep query` runs before DuckDB is interrupted (`--timeout` overrides it).
+    query_timeout: float = 60.0
     # Local locations in the config must resolve (symlinks followed) inside these folders;
     # empty means the config file's folder and `home`. `allow_any_location` lifts the check.
     allowed_roots: list[Path] = Field(default_factory=list)
@@ -170,13 +180,15 @@ class Settings(BaseSettings):
         if path is None:
             raise ConfigError("no config: pass --config F or create sitrep.toml (see README)")
         try:
-            data = tomllib.loads(path.read_text())
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"config file {path} does not exist") from exc
-        except tomllib.TOMLDecodeError as exc:
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {path}: not UTF-8 text (byte {exc.start})") from exc
+        except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"config file {path}: {exc}") from exc
         base = path.resolve().parent
-        sources = [_resolved(SourceConfig(**s), base) for s in data.get("sources", [])]
+        sources = [_resolved(s, base) for s in _source_tables(path, data)]
         if not self.allow_any_location:
             roots = self.roots(base)
             for source in sources:
@@ -187,6 +199,28 @@ class Settings(BaseSettings):
         """Folders local locations may resolve into: `allowed_roots`, else the defaults."""
         chosen = self.allowed_roots or [config_dir, self.home, BUNDLED_SAMPLES]
         return [root.resolve() for root in chosen]
+
+
+def _source_tables(path: Path, data: dict[str, Any]) -> list[SourceConfig]:
+    """The `[[sources]]` tables, checked: ConfigError naming the source and the field."""
+    tables = data.get("sources", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"config file {path}: `sources` must be [[sources]] tables")
+    sources, names = [], set()
+    for number, table in enumerate(tables, 1):
+        label = table.get("name") if isinstance(table.get("name"), str) else f"number {number}"
+        try:
+            source = SourceConfig(**table)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'table'}: {e['msg']}" for e in exc.errors()
+            )
+            raise ConfigError(f"config file {path}, source {label}: {problems}") from None
+        if source.name in names:
+            raise ConfigError(f"config file {path}: two sources are named {source.name}")
+        names.add(source.name)
+        sources.append(source)
+    return sources
 
 
 def _resolved(source: SourceConfig, base: Path) -> SourceConfig:

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from transforms.extract import extract
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import Parsed, Reject
+from transforms.text_limits import MAX_EXTRACT_CHARS, MAX_TEXT_CHARS, cut_note, truncate
 
 NEAR_DUPLICATE = 90  # rapidfuzz token-set ratio of title + summary that marks a syndicated copy
 STOP = frozenset(("a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "the", "to"))
@@ -22,7 +23,18 @@ FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
 
 
 def article(url: str, title: str, summary: str, body: str, published: Any = None) -> dict[str, Any]:
-    """One article's fields, its id from the canonical URL or, lacking one, the content hash."""
+    """One article's fields, its id from the canonical URL or, lacking one, the content hash.
+
+    A title, summary or body over MAX_TEXT_CHARS is cut at a sentence or word break; `build`
+    turns the cuts (under the `_cut` key) into notes naming the item and field.
+    """
+    cuts = {}
+    texts = {"title": title, "summary": summary, "body": body}
+    for name, text in texts.items():
+        if len(text) > MAX_TEXT_CHARS:
+            texts[name] = truncate(text, MAX_TEXT_CHARS)
+            cuts[name] = (len(text), len(texts[name]))
+    title, summary, body = texts["title"], texts["summary"], texts["body"]
     content_hash = hashlib.sha256(normalise(summary + "\n" + body).encode()).hexdigest()
     return {
         "article_id": article_id(url, content_hash),
@@ -33,6 +45,7 @@ def article(url: str, title: str, summary: str, body: str, published: Any = None
         "body": body,
         "published_at": published,
         "content_hash": content_hash,
+        "_cut": cuts,
     }
 
 
@@ -43,23 +56,30 @@ def build(
     rejects = list(rejects or [])
     kept: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
+    notes: list[str] = []
     for row_no, row in enumerate(rows, start=1):
+        row["_where"] = where = f"{origin.name} item {row_no}"
+        for field, (before, after) in row.pop("_cut", {}).items():
+            notes.append(cut_note(where, field, before, after, MAX_TEXT_CHARS))
         first = seen.get(row["article_id"]) or seen.get(row["content_hash"])
         if first is not None:
             reason = f"{origin.name} item {row_no}: duplicate of article {first} (same URL or text)"
-            rejects.append(Reject(row_no, reason, row, row["article_id"]))
+            record = {k: v for k, v in row.items() if not k.startswith("_")}
+            rejects.append(Reject(row_no, reason, record, row["article_id"]))
             continue
         seen[row["article_id"]] = seen[row["content_hash"]] = row["article_id"]
         kept.append(row)
-    frame = pd.DataFrame(kept, columns=list(article("", "", "", "").keys()))
+    columns = [k for k in article("", "", "", "") if not k.startswith("_")]
+    frame = pd.DataFrame(kept, columns=columns)
     frame["language"] = [language(text_of(r)) for r in kept]
     frame["cluster_id"] = clusters(kept)
     frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
     frame["source_record_id"] = frame["article_id"]
     articles = add_lineage(frame, origin)
     return Parsed(
-        tables={"articles": articles, "article_facts": facts(kept, origin)},
+        tables={"articles": articles, "article_facts": facts(kept, origin, notes)},
         rejects={"articles": rejects} if rejects else {},
+        notes=notes,
     )
 
 
@@ -73,12 +93,24 @@ def text_of(row: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def facts(rows: list[dict[str, Any]], origin: Origin) -> pd.DataFrame:
-    """The `article_facts` rows of the articles, numbered from 1 per article, most salient first."""
+def facts(
+    rows: list[dict[str, Any]], origin: Origin, notes: list[str] | None = None
+) -> pd.DataFrame:
+    """The `article_facts` rows of the articles, numbered from 1 per article, most salient first.
+
+    Facts are read from the first MAX_EXTRACT_CHARS of an article (cut at a sentence or word
+    break); a note says so for each longer article.
+    """
     out = []
     for row in rows:
         published = _day(row.get("published_at"))
-        for fact_no, fact in enumerate(extract(text_of(row), published), start=1):
+        text = text_of(row)
+        if len(text) > MAX_EXTRACT_CHARS:
+            read = truncate(text, MAX_EXTRACT_CHARS)
+            if notes is not None:
+                notes.append(extract_note(row.get("_where") or origin.name, len(text), len(read)))
+            text = read
+        for fact_no, fact in enumerate(extract(text, published), start=1):
             out.append(
                 {
                     "article_id": row["article_id"],
@@ -89,6 +121,14 @@ def facts(rows: list[dict[str, Any]], origin: Origin) -> pd.DataFrame:
             )
     frame = pd.DataFrame(out, columns=["article_id", "fact_no", *FACT_FIELDS, "source_record_id"])
     return add_lineage(frame, origin)
+
+
+def extract_note(where: str, before: int, after: int) -> str:
+    """The reason recorded when extraction reads only the start of a long article."""
+    return (
+        f"{where} field text: {before:,} characters, over the extraction limit of "
+        f"{MAX_EXTRACT_CHARS:,}; facts read from the first {after:,}"
+    )
 
 
 FACT_FIELDS = (

@@ -11,13 +11,23 @@ import ftfy
 from transforms.article_table import article, build, title_from
 from transforms.lineage import Origin
 from transforms.parsed import Parsed, Reject
+from transforms.sniff import refuse_nul
+from transforms.text_limits import MAX_ITEM_BYTES
 
-SOURCE_LINE = re.compile(r"^\s*original source\s*:\s*(?P<where>\S.*?)\s*$", re.IGNORECASE)
+# Greedy to the last non-space (lines come stripped): a lazy `.*?` before `\s*$` rescans a long
+# run of inner spaces from each of its positions.
+SOURCE_LINE = re.compile(r"^\s*original source\s*:\s*(?P<where>\S(?:.*\S)?)", re.IGNORECASE)
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
-    """One article file into one `articles` row and its facts, or one reject saying why not."""
+    """One article file into one `articles` row and its facts, or one reject saying why not
+    (a file over MAX_ITEM_BYTES is one)."""
     try:
+        if len(raw) > MAX_ITEM_BYTES:
+            raise ValueError(
+                f"{origin.name} field text: {len(raw):,} bytes, over the item limit of "
+                f"{MAX_ITEM_BYTES:,} bytes; article quarantined"
+            )
         row = article_row(decode(raw, origin.name), origin.name)
     except ValueError as exc:
         record = {"file": origin.source_url, "text": raw[:2000].decode("utf-8", "replace")}
@@ -27,12 +37,11 @@ def parse(raw: bytes, origin: Origin) -> Parsed:
 
 def decode(raw: bytes, name: str = "article") -> str:
     """Bytes to text: UTF-16 with a BOM, UTF-8 (with or without BOM), else cp1252; mojibake
-    repaired. Other bytes with NULs are not text: ValueError (the file is rejected)."""
+    repaired. Other bytes with a NUL are not text: InputError (the file is rejected)."""
     if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         text = raw.decode("utf-16", errors="replace")
-    elif b"\x00" in raw[:4096]:
-        raise ValueError(f"{name}: binary content (NUL bytes), not article text")
     else:
+        refuse_nul(raw, name)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:

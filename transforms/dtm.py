@@ -7,7 +7,6 @@ workbooks (see `transforms.dtm_workbook`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -19,6 +18,7 @@ from transforms.extra import join_key
 from transforms.hxl_tags import HxlTable, read_csv, read_csv_batches
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
+from transforms.readers import json_body
 from transforms.schema import require_columns
 from transforms.sniff import content_kind
 
@@ -99,10 +99,7 @@ def hdx_rows(table: HxlTable, origin: Origin) -> Parsed:
 
 def api_records(raw: bytes, name: str) -> list[dict[str, Any]]:
     """The `result` list of a DTM API v3 envelope; InputError when the body is not one."""
-    try:
-        body = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{name}: not valid JSON ({exc})") from exc
+    body = json_body(raw, name)
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
         raise InputError(f"{name}: not a DTM API v3 response (no 'result' list)")
     if body.get("isSuccess") is False:

@@ -7,7 +7,6 @@ row's `warning`. Rows HAPI marked with an `error` are quarantined with that erro
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -19,6 +18,7 @@ from transforms.hxl import parse_dates
 from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
+from transforms.readers import json_body
 from transforms.schema import require_columns
 from transforms.sniff import content_kind, utf8
 
@@ -73,10 +73,7 @@ def parse(raw: bytes, origin: Origin) -> Parsed:
 
 def api_records(raw: bytes, name: str) -> list[dict[str, Any]]:
     """The `data` list of a HAPI response; InputError when the body is not one."""
-    try:
-        body = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{name}: not valid JSON ({exc})") from exc
+    body = json_body(raw, name)
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise InputError(f"{name}: not a HAPI response (no 'data' list)")
     return body["data"]

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import ftfy
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from transforms import sniff
 from transforms.parsed import InputError
 
 # A lead byte of UTF-8 read as Latin-1/cp1252 followed by a continuation byte read the same way.
@@ -117,8 +119,9 @@ def read_csv_batches(
     """
     head = source.read(1 << 16)
     source.seek(0)
-    if head[:4] == b"PK\x03\x04" or b"\x00" in head[:1024]:
-        raise InputError(f"{name}: binary file (xlsx or other), not a CSV")
+    if head[:4] == b"PK\x03\x04":
+        raise InputError(f"{name}: a zip archive (an xlsx workbook?), not a CSV")
+    sniff.refuse_nul(head, name)
     given = 0
     try:
         for table in _arrow_batches(source, name, head, block_bytes or BLOCK_BYTES):
@@ -139,8 +142,9 @@ def _arrow_batches(
     source: BinaryIO, name: str, head: bytes, block_bytes: int
 ) -> Iterator[HxlTable]:
     header = next(csv.reader(io.StringIO(head.decode("utf-8-sig", "replace"), newline="")), [])
-    if not header or MOJIBAKE_BYTES.search(head):
-        raise _NeedsCareError
+    if not header or MOJIBAKE_BYTES.search(head) or "\ufffd" in "".join(header):
+        raise _NeedsCareError  # a header that is not UTF-8 is decoded by the careful reader
+    refuse_repeated(header, name)
     names = _unique_names(header)
     try:
         reader = pacsv.open_csv(
@@ -153,16 +157,18 @@ def _arrow_batches(
                 strings_can_be_null=True,
             ),
         )
-        yield from _tables(reader, names)
+        yield from _tables(reader, names, name)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _NeedsCareError from exc
 
 
-def _tables(reader: pacsv.CSVStreamingReader, names: list[str]) -> Iterator[HxlTable]:
+def _tables(reader: pacsv.CSVStreamingReader, names: list[str], name: str) -> Iterator[HxlTable]:
     """Batches as text frames (cells stripped, blank as NA); the first decides the HXL row."""
     tags: dict[str, Tag] | None = None
     next_row = 2
     for batch in _read_ahead(reader):
+        if any(_has_nul(c.buffers()[2]) for c in batch.columns):
+            raise InputError(f"{name}: a NUL byte in the rows from file row {next_row}, not text")
         if any(MOJIBAKE_BYTES.search(c.buffers()[2] or b"") for c in batch.columns):
             raise _NeedsCareError
         frame = _text_frame(batch, names)
@@ -175,6 +181,11 @@ def _tables(reader: pacsv.CSVStreamingReader, names: list[str]) -> Iterator[HxlT
         next_row += len(frame)
     if tags is None:  # header only
         yield HxlTable(pd.DataFrame({n: pd.Series(dtype="string") for n in names}), {}, 2)
+
+
+def _has_nul(cells: pa.Buffer | None) -> bool:
+    """Whether a column's cell bytes hold a NUL (a minimum over the bytes: no copy, no loop)."""
+    return cells is not None and cells.size > 0 and np.frombuffer(cells, np.uint8).min() == 0
 
 
 def _read_ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
@@ -212,6 +223,7 @@ def _read_careful(raw: bytes, name: str) -> HxlTable:
     """The whole file decoded and repaired in Python, parsed by pandas."""
     text = decode(raw, name)
     header = next(csv.reader(io.StringIO(text, newline="")), [])
+    refuse_repeated(header, name)
     try:
         frame = pd.read_csv(
             io.StringIO(text), dtype="string", keep_default_na=False, na_values=[""]
@@ -232,8 +244,9 @@ def _read_careful(raw: bytes, name: str) -> HxlTable:
 def decode(raw: bytes, name: str) -> str:
     """Text of a CSV file: UTF-8 (BOM dropped), else Windows-1252, else Latin-1; mojibake
     (UTF-8 once read as Latin-1 upstream, `rÃ©gion`) repaired; binary content is an InputError."""
-    if raw[:4] == b"PK\x03\x04" or b"\x00" in raw[:1024]:
-        raise InputError(f"{name}: binary file (xlsx or other), not a CSV")
+    if raw[:4] == b"PK\x03\x04":
+        raise InputError(f"{name}: a zip archive (an xlsx workbook?), not a CSV")
+    sniff.refuse_nul(raw, name)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return repair_mojibake(raw.decode(encoding))
@@ -253,6 +266,18 @@ def _filled(value: object) -> bool:
         and not (isinstance(value, float) and pd.isna(value))
         and bool(str(value).strip())
     )
+
+
+def refuse_repeated(header: Sequence[object], name: str) -> None:
+    """InputError naming a column name the header holds twice: which of the two a source means
+    is unknown (pandas would rename the second `x.1`, Arrow keep both)."""
+    seen: set[str] = set()
+    for cell in header:
+        text = str(cell).strip() if _filled(cell) else ""
+        if text in seen:
+            raise InputError(f"{name}: the header names column {text!r} twice; rename one")
+        if text:
+            seen.add(text)
 
 
 def _unique_names(header: Sequence[object]) -> list[str]:

@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.errors import SitrepError
 
-class InputError(ValueError):
+
+class InputError(SitrepError, ValueError):
     """A whole input cannot be read (not the expected format); names the file and what is wrong."""
 
 
@@ -33,10 +35,12 @@ class Reject:
 
 @dataclass
 class Parsed:
-    """Canonical frames by table name, with the rejected input rows by table name."""
+    """Canonical frames by table name, with the rejected input rows by table name, and notes on
+    rows kept with a change (a text cut at its size limit), each naming file, row and field."""
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     rejects: dict[str, list[Reject]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def rows_in(self, table: str) -> int:
         return len(self.tables.get(table, ())) + len(self.rejects.get(table, ()))

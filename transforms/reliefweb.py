@@ -2,35 +2,41 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from transforms.article_table import article, build, title_from
 from transforms.html_text import to_text
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject
+from transforms.readers import json_body
+from transforms.text_limits import clipped, oversize_reason
 
 SITE = "https://reliefweb.int"
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
-    """Every report of the response; one without a title and body is rejected."""
+    """Every report of the response; one without a title and body, or over MAX_ITEM_BYTES (its
+    record clipped), is rejected."""
     rows: list[dict[str, Any]] = []
     rejects: list[Reject] = []
     for n, record in enumerate(reports(raw, origin.name), start=1):
+        where = f"{origin.name} report {n}"
+        record_id = str(record.get("id", "")) or None
+        fields = record.get("fields")
+        too_big = oversize_reason(where, fields) if isinstance(fields, dict) else None
+        if too_big and isinstance(fields, dict):
+            rejects.append(Reject(n, too_big, {**record, "fields": clipped(fields)}, record_id))
+            continue
         try:
-            rows.append(report_row(record, f"{origin.name} report {n}"))
+            rows.append(report_row(record, where))
         except ValueError as exc:
-            rejects.append(Reject(n, str(exc), record, str(record.get("id", "")) or None))
+            rejects.append(Reject(n, str(exc), record, record_id))
     return build(rows, origin, rejects)
 
 
 def reports(raw: bytes, name: str) -> list[dict[str, Any]]:
     """The `data` list of a ReliefWeb API envelope; InputError when the body is not one."""
-    try:
-        body = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{name}: not valid JSON ({exc})") from exc
+    body = json_body(raw, name)
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise InputError(f"{name}: not a ReliefWeb API response (no 'data' list)")
     return [r for r in body["data"] if isinstance(r, dict)]

@@ -16,6 +16,9 @@ from transforms.article_table import article, build, title_from
 from transforms.html_text import to_text
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed, Reject
+from transforms.readers import json_body
+from transforms.sniff import UTF16_BOMS, refuse_nul
+from transforms.text_limits import clipped, oversize_reason
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -23,23 +26,41 @@ DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
-    """Every item of the feed; an item without a link, text or a readable date is rejected.
+    """Every item of the feed; an item without a link, text or a readable date is rejected, and
+    so is one over MAX_ITEM_BYTES (its record clipped).
 
     `raw` is a feed, or a bundle of a feed with the pages of its summary-only items.
     """
     raw, pages = unbundle(raw, origin.name)
     root = feed_root(raw, origin.name)
     entries = items(root, origin.name)
+    names = RSS_FIELDS if root.tag == "rss" else ATOM_FIELDS
     rows: list[dict[str, Any]] = []
     rejects: list[Reject] = []
     for n, entry in enumerate(entries, start=1):
+        where = f"{origin.name} item {n}"
+        too_big = oversize_reason(where, {names[k]: v for k, v in entry.items()})
+        if too_big:
+            rejects.append(Reject(n, too_big, clipped(entry), entry.get("link") or None))
+            continue
         if entry["link"] in pages:
             entry = {**entry, "content": page_text(pages[entry["link"]]) or entry["content"]}
         try:
-            rows.append(item_row(entry, f"{origin.name} item {n}"))
+            rows.append(item_row(entry, where))
         except ValueError as exc:
             rejects.append(Reject(n, str(exc), entry, entry.get("link") or None))
     return build(rows, origin, rejects)
+
+
+# The feed's own names of an item's fields, for the reasons of rejected items.
+RSS_FIELDS = {
+    "title": "title", "link": "link", "date": "pubDate", "summary": "description",
+    "content": "content:encoded",
+}  # fmt: skip
+ATOM_FIELDS = {
+    "title": "title", "link": "link", "date": "published", "summary": "summary",
+    "content": "content",
+}  # fmt: skip
 
 
 def feed_root(raw: bytes, name: str) -> Element:
@@ -52,6 +73,8 @@ def feed_root(raw: bytes, name: str) -> Element:
             "sitrep never expands XML entities"
         ) from exc
     except ParseError as exc:
+        if not raw.startswith(UTF16_BOMS):  # UTF-16 XML holds NULs
+            refuse_nul(raw, name)
         raise InputError(f"{name}: not well-formed XML ({exc})") from exc
     except (LookupError, ValueError) as exc:  # an encoding Python does not know
         raise InputError(f"{name}: cannot decode the feed ({exc})") from exc
@@ -142,8 +165,8 @@ def unbundle(raw: bytes, name: str) -> tuple[bytes, dict[str, bytes]]:
     """The feed and its pages from a bundle; a plain feed comes back with no pages."""
     if not raw.startswith(BUNDLE):
         return raw, {}
+    doc = json_body(raw, name)
     try:
-        doc = json.loads(raw)
         pages = {k: base64.b64decode(v) for k, v in doc["pages"].items()}
         return base64.b64decode(doc["feed"]), pages
     except (ValueError, KeyError, TypeError) as exc:

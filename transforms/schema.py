@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from transforms.errors import SitrepError
+
 UTC_TS = pa.timestamp("us", tz="UTC")
 
 LINEAGE = [
@@ -109,7 +111,7 @@ TERMS = (
 )
 
 
-class SchemaDriftError(ValueError):
+class SchemaDriftError(SitrepError, ValueError):
     """A source's columns no longer match what its transform expects."""
 
     def __init__(self, where: str, missing: list[str], unexpected: list[str] | None = None):

@@ -62,3 +62,18 @@ def utf8(raw: bytes, name: str) -> bytes:
         raise InputError(
             f"{name}: opens with a UTF-16 byte-order mark but is not UTF-16 text ({exc})"
         ) from exc
+
+
+def refuse_nul(raw: bytes, name: str, offset: int = 0) -> None:
+    """InputError when the bytes hold a NUL: no text format sitrep reads allows a raw NUL (JSON
+    and XML escape it, CSV and article text have none), so it marks a binary file or UTF-16/32
+    text. `offset` is where `raw` starts in the file, for the message."""
+    at = raw.find(b"\x00")
+    if at < 0:
+        return
+    if raw.startswith(UTF16_BOMS) and not offset:
+        raise InputError(f"{name}: UTF-16 text, which this kind does not read; save it as UTF-8")
+    raise InputError(
+        f"{name}: a NUL byte at offset {offset + at}, so not text "
+        "(a binary file, or UTF-16/32 text without a byte-order mark)"
+    )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.errors import SitrepError
+
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 VIEWS = HERE / "views"
@@ -20,7 +22,7 @@ MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 LOCK_WAIT_ENV = "SITREP_LOCK_WAIT"  # the `lock_wait` setting, read here without the flows layer
 
 
-class WarehouseMissingError(FileNotFoundError):
+class WarehouseMissingError(SitrepError, FileNotFoundError):
     """The warehouse file does not exist yet (nothing has been loaded)."""
 
 
@@ -33,7 +35,7 @@ def memory_config() -> dict[str, str | bool | int | float | list[str]]:
     return {"memory_limit": os.environ.get(MEMORY_ENV, "1GB")}
 
 
-class WarehouseBusyError(TimeoutError):
+class WarehouseBusyError(SitrepError, TimeoutError):
     """Another process kept the warehouse file open for longer than we were willing to wait."""
 
 

@@ -6,7 +6,8 @@ import itertools
 import json
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -98,7 +99,7 @@ def load(
 
     `filesystems` are fsspec filesystems DuckDB reads remote lake URLs through (s3://, memory://).
     """
-    with lock_for(db_path), connect(db_path) as con:
+    with lock_for(db_path), _tidy_wal(db_path), connect(db_path) as con:
         for fs in filesystems:
             name = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
             if name not in con.list_filesystems():
@@ -124,11 +125,23 @@ def load(
 def record_run(db_path: Path, request: LoadRequest, status: str, error: str | None) -> None:
     """Record a source run that loaded nothing (failed before loading, or inputs unchanged);
     no data table is touched."""
-    with lock_for(db_path), connect(db_path) as con:
+    with lock_for(db_path), _tidy_wal(db_path), connect(db_path) as con:
         migrate(con)
         with transaction(con):
             _record_run(con, request, status=status, error=error)
             crash_point()
+
+
+@contextmanager
+def _tidy_wal(db_path: Path) -> Iterator[None]:
+    """A commit that failed to write its log (a full disk) leaves an empty `.wal` file: it
+    holds nothing to replay, so it goes once the connection is closed (the lock still held)."""
+    try:
+        yield
+    finally:
+        wal = db_path.with_name(db_path.name + ".wal")
+        if wal.exists() and wal.stat().st_size == 0:
+            wal.unlink()
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoad) -> None:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.errors import SitrepError
 from warehouse.db import connect, migrate, transaction
 
 PREFERENCES = Path(__file__).parent / "preferences.toml"
 SETTINGS = ("recency_window_days", "news_ratio_flag", "stale_after_days")
 
 
-class PreferencesError(ValueError):
+class PreferencesError(SitrepError, ValueError):
     """The preferences file is unreadable or holds a value of the wrong kind."""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from transforms.errors import SitrepError
 from warehouse import charts, report_format
 from warehouse.db import WarehouseMissingError, connect
 from warehouse.preferences import Preferences, read_preferences, sync_preferences
@@ -21,7 +22,7 @@ PREFERENCES_WAIT = 30.0  # seconds to wait for another writer before reporting w
 log = logging.getLogger(__name__)
 
 
-class ReportError(ValueError):
+class ReportError(SitrepError, ValueError):
     """The report cannot be written as asked (for example: no data for that country)."""
 
 
@@ -91,7 +92,7 @@ def _write_country(page: CountryPage, summary: Overview, out_dir: Path) -> None:
         if png is None:
             continue
         file = out_dir / f"{page.iso3}-{key}.png"
-        file.write_bytes(png)
+        _write(file, png)
         page.charts[key] = file.name
     _write(out_dir / f"{page.iso3}.md", render("country.md", page=page, overview=summary))
     page.charts = {
@@ -120,8 +121,11 @@ def _environment() -> Environment:
     return env
 
 
-def _write(path: Path, text: str) -> None:
-    """Write to a temporary name, then rename: a reader never sees half a page."""
+def _write(path: Path, content: str | bytes) -> None:
+    """Write to a temporary name, then rename: a reader never sees half a page or chart."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(content.encode() if isinstance(content, str) else content)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -28,3 +28,14 @@ def source_status(db_path: Path) -> list[dict[str, Any]]:
     """Per source: last run, its counts and status, rows held and freshness."""
     with connect(db_path, read_only=True) as con:
         return rows_as_dicts(con.execute(named_sql("status")))
+
+
+def run_status(db_path: Path, load_run_id: str) -> str | None:
+    """The recorded status of one source run; None when it never committed."""
+    if not db_path.exists():
+        return None
+    with connect(db_path, read_only=True) as con:
+        row = con.execute(
+            "SELECT status FROM load_runs WHERE load_run_id = ?", [load_run_id]
+        ).fetchone()
+    return str(row[0]) if row else None

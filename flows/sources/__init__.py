@@ -10,6 +10,7 @@ from functools import cache
 from typing import BinaryIO
 
 from flows.fetch import RawFile, expand, fetch_location
+from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import Settings, SourceConfig
 from transforms.lineage import Origin
 from transforms.parsed import Parsed
@@ -55,10 +56,6 @@ class Kind:
                 yield self.transform(source.read(), origin)
 
 
-class UnknownKindError(ValueError):
-    """A kind name that no module registers."""
-
-
 @cache
 def registry() -> dict[str, Kind]:
     """Every known kind by name: each module in this package that defines `KIND`."""
@@ -73,11 +70,8 @@ def registry() -> dict[str, Kind]:
 
 def get_kind(name: str) -> Kind:
     """The kind called `name`, or UnknownKindError listing the known ones."""
-    kinds = registry()
-    if name not in kinds:
-        known = ", ".join(sorted(kinds))
-        raise UnknownKindError(f"unknown source kind {name!r}; known kinds: {known}")
-    return kinds[name]
+    check_kind(name)
+    return registry()[name]
 
 
-__all__ = ["Kind", "UnknownKindError", "get_kind", "registry"]
+__all__ = ["Kind", "UnknownKindError", "check_kind", "get_kind", "kind_names", "registry"]

@@ -9,7 +9,6 @@ only to the endpoint's origin (never along a redirect to another one).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ from flows.incremental import api_client
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind
 from transforms import hapi
+from transforms.readers import json_body
 
 ENDPOINT = "/affected-people/idps"
 APP_HEADER = "X-HDX-HAPI-APP-IDENTIFIER"
@@ -65,7 +65,7 @@ def pages(url: str, code: str | None, source: SourceConfig, settings: Settings) 
 def rows(page: httpx.Response) -> int:
     """How many rows a HAPI page holds; FetchError when it is not a HAPI JSON object."""
     try:
-        return len(json.loads(page.content).get("data", []))
+        return len(json_body(page.content, str(page.request.url)).get("data", []))
     except (ValueError, AttributeError) as exc:
         where = http.redact(str(page.request.url))
         raise FetchError(f"{where}: page is not a HAPI JSON object ({exc})") from exc

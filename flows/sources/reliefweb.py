@@ -9,7 +9,6 @@ Incremental: later runs ask only for reports created since the newest one alread
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from flows.incremental import api_client
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, fetch_files
 from transforms import reliefweb
+from transforms.readers import json_body
 from warehouse.article_marks import newest_published
 
 FIELDS = ("title", "body", "url_alias", "date", "source", "primary_country", "language")
@@ -94,7 +94,7 @@ def pages(
 def body_counts(body: bytes) -> tuple[int, int]:
     """(reports on this page, reports in all) of a response, read leniently."""
     try:
-        data = json.loads(body)
+        data = json_body(body, "page")
         return int(data.get("count", len(data.get("data", [])))), int(data.get("totalCount", 0))
     except (ValueError, AttributeError, TypeError):
         return 0, 0

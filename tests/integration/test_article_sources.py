@@ -129,3 +129,34 @@ def test_summary_only_items_get_their_page_text_when_fetch_pages_is_on(
     assert convoy["summary"].startswith("A convoy carrying 300 tonnes")  # page 404: summary kept
     facts = parsed.tables["article_facts"]
     assert ((facts["figure"] == 4_500) & (facts["term"] == "sheltered")).any()
+
+
+def test_a_large_feed_item_is_cut_and_an_oversize_one_quarantined(
+    prefect_api, home, caplog
+) -> None:
+    from transforms.text_limits import MAX_ITEM_BYTES, MAX_TEXT_CHARS
+
+    sentence = "Fighting forced more than 4,500 people to flee Masisi on 3 March 2025. "
+    long_html = "".join(f"<p>{sentence * 6}</p>" for _ in range(1_000_000 // 430))
+    huge_html = "<p>" + sentence * (MAX_ITEM_BYTES // len(sentence) + 10) + "</p>"
+    items = "".join(
+        f"<item><title>Item {n}</title><link>https://news.example.org/{n}</link>"
+        f"<pubDate>Mon, 31 Mar 2025 10:00:00 GMT</pubDate><description>{text}</description></item>"
+        for n, text in ((1, long_html.replace("<", "&lt;")), (2, huge_html.replace("<", "&lt;")))
+    )
+    feed = home / "big.xml"
+    feed.parent.mkdir(parents=True, exist_ok=True)
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>')
+    source = SourceConfig(name="big", kind="rss", location=[str(feed)])
+    with caplog.at_level("WARNING"):
+        outcome = run_source(source, str(home))
+    counts = {t.table: (t.rows_in, t.rows_loaded, t.rows_quarantined) for t in outcome.tables}
+    assert counts["articles"] == (2, 1, 1)
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        [(body_chars,)] = con.execute("select length(body) from articles").fetchall()
+        [(reason,)] = con.execute("select reason from quarantine").fetchall()
+    assert 0.9 * MAX_TEXT_CHARS < body_chars <= MAX_TEXT_CHARS
+    assert reason.startswith("big.xml item 2 field description: ")
+    assert reason.endswith("item quarantined")
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("big.xml item 1 field body: " in m and "kept the first" in m for m in warned)

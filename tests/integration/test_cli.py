@@ -128,3 +128,15 @@ def test_run_unknown_source_name(home, tmp_path) -> None:
     result = runner.invoke(app, ["run", "--config", str(config), "--source", "b"])
     assert result.exit_code == 2
     assert "no configured source named b" in result.output
+
+
+def test_status_as_json_and_csv(warehouse) -> None:
+    as_json = runner.invoke(app, ["status", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    (row,) = json.loads(as_json.output)
+    assert (row["source"], row["status"], row["loaded"]) == ("dtm", "loaded", 6)
+    as_csv = runner.invoke(app, ["status", "--format", "csv"])
+    header, line = as_csv.output.strip().splitlines()
+    assert header.startswith("source,status,") and line.startswith("dtm,loaded,")
+    wrong = runner.invoke(app, ["status", "--format", "jsn"])
+    assert wrong.exit_code == 2 and "(did you mean json?)" in wrong.output

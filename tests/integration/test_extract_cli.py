@@ -65,3 +65,19 @@ def test_extract_names_a_missing_column_and_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["extract", str(src), "--text-column", "text", "--id-column", "i"])
     assert result.exit_code == 2
     assert "no column 'text'; columns are: i, t" in result.output
+
+
+def test_extract_refuses_a_header_naming_a_column_twice(tmp_path: Path) -> None:
+    src = tmp_path / "twice.csv"
+    src.write_text('id,text,text\n1,"Some 300 people fled Goma.",""\n', encoding="utf-8")
+    result = runner.invoke(app, ["extract", str(src), "--text-column", "text", "--id-column", "id"])
+    assert result.exit_code == 2
+    assert f"{src}: the header names column 'text' twice" in result.output
+
+
+def test_extract_refuses_a_nul_byte_naming_the_row_and_column(tmp_path: Path) -> None:
+    src = tmp_path / "nul.csv"
+    src.write_bytes(b'id,text\n1,"Some 300 people fled Goma."\n2,"Some 300\x00 people fled."\n')
+    result = runner.invoke(app, ["extract", str(src), "--text-column", "text", "--id-column", "id"])
+    assert result.exit_code == 2
+    assert f"{src}: row 2 column 'text': a NUL byte, so not text" in result.output

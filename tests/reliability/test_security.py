@@ -44,6 +44,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "SELECT * FROM glob('/etc/*')",
         "SELECT * FROM sniff_csv('/etc/passwd')",
         "EXPLAIN ANALYZE DELETE FROM displacement",
+        "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1",
+        "EXPLAIN ANALYZE CHECKPOINT",
+        "EXPLAIN (ANALYZE) CHECKPOINT",
+        "/* note */ EXPLAIN -- why\n ANALYZE PRAGMA database_list",
+        "EXPLAIN ANALYZE SET VARIABLE v = 1",
+        "EXPLAIN CREATE MACRO m(x) AS x",
+        "EXPLAIN ANALYZE CALL checkpoint()",
+        "EXPLAIN ANALYZE",
         "SELECT 1; DROP TABLE displacement",
         "CREATE TEMP TABLE t AS SELECT 1",
         "CREATE MACRO m(x) AS x",
@@ -77,6 +85,11 @@ def fingerprint_copy(db: Path) -> dict[str, tuple[int, int]]:
 
 def test_query_can_still_read(warehouse: Path) -> None:
     assert run_query(warehouse, "SELECT count(*) FROM displacement")[1] == [(6,)]
+    for sql in ("EXPLAIN SELECT 1", "EXPLAIN ANALYZE SELECT count(*) FROM displacement"):
+        columns, rows = run_query(warehouse, sql)
+        assert columns == ["explain_key", "explain_value"] and rows
+    columns, rows = run_query(warehouse, "/* c */ EXPLAIN (FORMAT json) FROM displacement")
+    assert rows[0][1].lstrip().startswith("[")
 
 
 def config_at(folder: Path, location: str) -> Settings:

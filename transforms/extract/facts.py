@@ -82,7 +82,11 @@ def sentence_facts(sent: Sentence, places: ArticlePlaces, published: date | None
     if not readings:
         return []
     when = event_date(sent.text, published)  # one date per sentence, read only when it has facts
-    return [make_fact(sent, fig, r, locate(sent, fig, places), when) for fig, r in readings]
+    here = SentencePlaces.of(sent, places)
+    return [
+        make_fact(sent, fig, r, locate(sent.start + fig.num_start, here, places), when)
+        for fig, r in readings
+    ]
 
 
 def make_fact(
@@ -116,24 +120,39 @@ def confidence(fig: Figure, reading: Reading, where: Located | None) -> float:
     return round(min(score, 0.95), 2)
 
 
-def locate(sent: Sentence, fig: Figure, places: ArticlePlaces) -> Located | None:
-    """Where a figure is: the first place its sentence names (admin unit, known town, or a name
-    after "in", "from", "to"), else the place the article names most, else its country."""
-    at = sent.start + fig.num_start
-    inside = places.within(sent.start, sent.end)
-    units = [p for p in inside if p.kind == "unit"]
-    towns = [p for p in inside if p.kind == "city"]
-    countries = [p for p in inside if p.kind in ("country", "demonym")]
+@dataclass(frozen=True)
+class SentencePlaces:
+    """The places a sentence names, found once for all the figures in it."""
+
+    units: list[Located]
+    towns: list[Located]
+    countries: list[Located]
+    names: list[Located]  # capitalised names after "in", "from"... that the gazetteer lacks
+
+    @classmethod
+    def of(cls, sent: Sentence, places: ArticlePlaces) -> SentencePlaces:
+        inside = places.within(sent.start, sent.end)
+        taken = inside + places.blocked_from(sent.start, sent.end)
+        return cls(
+            units=[p for p in inside if p.kind == "unit"],
+            towns=[p for p in inside if p.kind == "city"],
+            countries=[p for p in inside if p.kind in ("country", "demonym")],
+            names=nearby_names(sent.text, sent.start, taken),
+        )
+
+
+def locate(at: int, here: SentencePlaces, places: ArticlePlaces) -> Located | None:
+    """Where a figure at offset `at` is: the first place its sentence names (admin unit, known
+    town, or a name after "in", "from", "to"), else the place the article names most, else its
+    country."""
+    units, towns, countries = here.units, here.towns, here.countries
     country = _closest([p for p in countries if p.kind == "country"], at) or _closest(countries, at)
     anchor = units or towns or ([country] if country else [])
     iso3 = anchor[0].iso3 if anchor else places.dominant_country()
-    taken = inside + [p for p in places.blocked if sent.start <= p.start < sent.end]
-    named = [
-        Located(n.start, n.end, n.text, iso3) for n in nearby_names(sent.text, sent.start, taken)
-    ]
-    here = sorted(units + towns + named, key=lambda p: p.start)
-    if here:
-        return here[0]
+    named = [Located(n.start, n.end, n.text, iso3) for n in here.names]
+    first = min(units + towns + named, key=lambda p: p.start, default=None)
+    if first is not None:
+        return first
     main = places.dominant_unit(iso3)
     if main is not None:
         return main

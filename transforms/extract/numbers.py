@@ -58,6 +58,9 @@ MONTH_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s*$")
 YEAR = re.compile(r"(?:19|20)\d\d")
 DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 SEPARATORS = re.compile(r"[,\s\u00a0\u202f']")
+# No count of people or homes comes near this; a longer run of digits is not a figure (and
+# would overflow the float it is read into).
+MAX_FIGURE = 10_000_000_000
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ def _digits_value(text: str, scale: str | None) -> float | None:
         value = float(clean)
     except ValueError:
         return None
+    if not value <= MAX_FIGURE:  # also inf, from hundreds of digits
+        return None
     if scale:
         return value * SCALE[scale]
     return value if value == int(value) else None
@@ -142,9 +147,10 @@ def _figure(text: str, m: re.Match[str]) -> Figure | None:
         return None
     g = m.groupdict()
     first = _value(g, "a_")
-    if first is None:
+    if first is None or not 0 <= first <= MAX_FIGURE:
         return None
     second = _value(g, "") if g["second"] else None
+    second = second if second is not None and 0 <= second <= MAX_FIGURE else None
     before = m.string[max(0, m.start() - 40) : m.start()]  # lower case
     said = text[m.start() : m.end()]
     is_range = second is not None and (BETWEEN.search(before) or not AND.search(said))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -48,17 +49,28 @@ class Located:
 
 @dataclass
 class ArticlePlaces:
-    """Every place of one article, resolved, with the countries it is most about."""
+    """Every place of one article, resolved, with the countries it is most about.
+
+    Asked once per sentence or figure, so each question costs the size of its answer (bisection
+    on the sorted starts, one answer per country), never a pass over the whole article.
+    """
 
     located: list[Located] = field(default_factory=list)
     blocked: list[Located] = field(default_factory=list)  # organisations named after places
     weights: dict[str, float] = field(default_factory=dict)
+    _starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _units: dict[str | None, Located | None] = field(default_factory=dict, repr=False)
 
     def dominant_country(self) -> str | None:
         return max(self.weights, key=self.weights.__getitem__) if self.weights else None
 
     def dominant_unit(self, iso3: str | None) -> Located | None:
         """The admin unit the article names most often in that country (first one on ties)."""
+        if iso3 not in self._units:
+            self._units[iso3] = self._dominant_unit(iso3)
+        return self._units[iso3]
+
+    def _dominant_unit(self, iso3: str | None) -> Located | None:
         units = [p for p in self.located if p.unit and (iso3 is None or p.iso3 == iso3)]
         if not units:
             return None
@@ -67,7 +79,20 @@ class ArticlePlaces:
         return next(p for p in units if p.unit and counts[p.unit.pcode] == top)
 
     def within(self, start: int, end: int) -> list[Located]:
-        return [p for p in self.located if start <= p.start and p.end <= end]
+        """Places wholly inside [start, end)."""
+        return [p for p in self._between("located", start, end) if p.end <= end]
+
+    def blocked_from(self, start: int, end: int) -> list[Located]:
+        """Organisation names that start inside [start, end)."""
+        return self._between("blocked", start, end)
+
+    def _between(self, which: str, start: int, end: int) -> list[Located]:
+        """Items of a list sorted by start whose start is in [start, end)."""
+        items: list[Located] = getattr(self, which)
+        starts = self._starts.get(which)
+        if starts is None or len(starts) != len(items):
+            starts = self._starts[which] = [p.start for p in items]
+        return items[bisect_left(starts, start) : bisect_left(starts, end)]
 
 
 def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
@@ -100,6 +125,7 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
             places.weights[city] = places.weights.get(city, 0.0) + 0.5
             places.located.append(Located(m.start, m.end, m.text, city, None, "city"))
     places.located.sort(key=lambda p: p.start)
+    places.blocked.sort(key=lambda p: p.start)
     return places
 
 
