@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from flows.http import redact
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
 from flows.terminal_text import cell, visible
@@ -89,7 +90,7 @@ def fail(message: object, code: int = 2) -> typer.Exit:
 
 
 def say_error(message: object) -> None:
-    line = escape(visible(one_line(message)))
+    line = escape(visible(redact(one_line(message))))
     err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
 
 
@@ -466,7 +467,7 @@ def status(
     _print_rows(rows, title=f"Sources in {settings.warehouse}")
     for name, error in errors:
         if error:
-            line = Text.assemble((f"{visible(name)}:", "red"), " ", visible(error))
+            line = Text.assemble((f"{visible(name)}:", "red"), " ", visible(redact(error)))
             err.print(line, soft_wrap=True)
 
 

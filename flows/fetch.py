@@ -20,7 +20,10 @@ CHUNK = 2**20
 
 
 class FetchError(SitrepError, RuntimeError):
-    """A location could not be read; says which and why."""
+    """A location could not be read; says which and why (secrets in it redacted)."""
+
+    def __init__(self, message: str):
+        super().__init__(http.redact(message))
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ def store_chunks(
     """Like `store`, from chunks: hashed while written, never held in memory whole.
 
     Each writer has its own temporary file, so processes storing the same bytes at once
-    cannot hand each other a half-written file. Credentials in a URL are not recorded.
+    cannot hand each other a half-written file. Credentials are not recorded: not in the
+    URL, and a body that echoes one (an API repeating the request) has its value redacted.
     """
     incoming = raw_dir / ".incoming"
     incoming.mkdir(parents=True, exist_ok=True)
@@ -55,7 +59,7 @@ def store_chunks(
     digest = hashlib.sha256()
     try:
         with tmp.open("wb") as out:
-            for chunk in chunks:
+            for chunk in _redacted(chunks):
                 digest.update(chunk)
                 out.write(chunk)
         sha = digest.hexdigest()
@@ -66,6 +70,21 @@ def store_chunks(
     finally:
         tmp.unlink(missing_ok=True)
     return RawFile(http.redact(location), str(path), sha, datetime.now(UTC))
+
+
+def _redacted(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks with known credential values redacted, also across chunk boundaries."""
+    secrets = http.known_secrets()
+    if not secrets:
+        yield from chunks
+        return
+    keep = 2 * max(len(s) for s in secrets)  # UTF-16: two bytes a character
+    tail = b""
+    for chunk in chunks:
+        buffer = http.redact_bytes(tail + chunk)
+        tail = buffer[-keep:]
+        yield buffer[:-keep]
+    yield tail
 
 
 def expand(location: str, patterns: tuple[str, ...]) -> list[str]:
@@ -94,8 +113,10 @@ def fetch_location(
     suffix = Path(location.split("?", 1)[0]).suffix[:8]
     if "://" not in location:
         return _fetch_file(location, raw_dir, suffix, limits.max_input_bytes)
+    from flows import hosts  # imports this module: the guard's error is a FetchError
+
     own = client is None
-    http_client = client or http.client(limits.http_timeout)
+    http_client = client or http.client(limits.http_timeout, check=hosts.guard(limits, [location]))
     try:
         response = http.get(http_client, location, **limits.http_limits())
         return store(raw_dir, location, response.content, suffix)

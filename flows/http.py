@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import random
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -15,8 +17,41 @@ import httpx
 from transforms.errors import SitrepError
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
-# Query parameters that carry credentials (IDMC client_id, API keys, app identifiers).
-SECRET_PARAM = re.compile(r"client_id|key|token|secret|password|app_?identifier|appname", re.I)
+# Names (of query parameters, headers, JSON keys) whose values are credentials: IDMC client_id,
+# API keys, tokens, signatures of pre-signed URLs (sig, X-Amz-Signature), app identifiers.
+SECRET_PARAM = re.compile(
+    r"token|secret|passw|pwd|signature|credential|key|client[_-]?id|app[_-]?name"
+    r"|app[_-]?identifier|session|cookie|(?<![a-z])(?:sig|auth|authorization|jwt)(?![a-z])",
+    re.I,
+)
+# Credential values in free text (echoed requests, messages): `name=value` as in a query,
+# `"name": "value"` as in JSON or a dict, and `Header-Name: value` lines. Possessive names
+# keep the scan linear however long a word is; the name is checked afterwards.
+SECRET_PAIRS = (
+    re.compile(
+        r"(?P<name>(?<![\w.\[\]-])[\w.\[\]-]++)(?P<sep>=)(?P<value>[^\s&\"',;<>]*[^\s&\"',;<>.:)])"
+    ),
+    re.compile(r"(?P<name>[\"'][\w.\[\] -]++[\"'])(?P<sep>\s*+:\s*+[\"']?)(?P<value>[^\"',}\s]+)"),
+    re.compile(
+        r"(?P<name>^[ \t]*+(?:[a-z0-9]++(?:-[a-z0-9]++)++|authorization|cookie))(?P<sep>:[ \t]*+)"
+        r"(?P<value>\S.*)$",
+        re.I | re.M,
+    ),
+)
+URL_IN_TEXT = re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*+://[^\s\"'<>]*[^\s\"'<>.,:;)]", re.I)
+# Environment variables holding credentials, whose values are redacted wherever they appear.
+SECRET_ENV = (
+    "SITREP_DTM_SUBSCRIPTION_KEY",
+    "SITREP_IDMC_CLIENT_ID",
+    "SITREP_HAPI_APP_IDENTIFIER",
+    "SITREP_RELIEFWEB_APPNAME",
+    "SITREP_STORAGE_KEY",
+    "SITREP_STORAGE_SECRET",
+)
+# Shorter values are not searched for in text: they would blank out ordinary words.
+MIN_SECRET = 6
+REDACTED = "REDACTED"
+_registered: set[str] = set()
 # Headers a decoded body no longer matches, dropped when a capped body is re-wrapped.
 BODY_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
@@ -26,29 +61,161 @@ class HttpError(SitrepError, RuntimeError):
 
     def __init__(self, url: str, message: str, status: int | None = None):
         self.url = redact(url)
-        super().__init__(f"{self.url}: {message}")
+        super().__init__(redact(f"{self.url}: {message}"))
         self.status = status
 
 
-def redact(url: str) -> str:
-    """The URL with the values of credential query parameters replaced by REDACTED."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    pairs = [
-        (k, "REDACTED" if SECRET_PARAM.search(k) else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(pairs, safe="/:,")))
+def register_secret(value: str) -> None:
+    """Remember a credential sitrep uses, so `redact` blanks it wherever it shows up."""
+    if len(value) >= MIN_SECRET:
+        _registered.add(value)
 
 
-def client(timeout: float = 30.0, headers: Mapping[str, str] | None = None) -> httpx.Client:
-    """An httpx client with sitrep's user agent, timeouts and redirects followed."""
-    base = {"User-Agent": "sitrep (+https://github.com/sitrep)"}
+def known_secrets() -> list[str]:
+    """Credentials in use: registered ones and those set in the environment, longest first."""
+    values = set(_registered)
+    values.update(v for k in SECRET_ENV if len(v := os.environ.get(k, "")) >= MIN_SECRET)
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """A URL or any text (a message, an echoed body) with secrets replaced by REDACTED.
+
+    The one redaction of sitrep, applied wherever a URL or an error is written: user info
+    in URLs (`user:pass@`), the values of credential-like query parameters, header lines and
+    JSON keys (`token=`, `sig=`, `X-Amz-Signature=`, `key=`, ...), and every credential
+    value sitrep knows of (its settings), wherever it appears.
+    """
+    if not text:
+        return text
+    for secret in known_secrets():
+        text = text.replace(secret, REDACTED)
+    text = URL_IN_TEXT.sub(lambda m: _redact_url(m.group(0)), text)
+    for pattern in SECRET_PAIRS:
+        text = pattern.sub(_blank_value, text)
+    return text
+
+
+def _blank_value(match: re.Match[str]) -> str:
+    """A `name<sep>value` match with the value blanked when the name is a credential's."""
+    if not SECRET_PARAM.search(match.group("name")):
+        return match.group(0)
+    return match.group("name") + match.group("sep") + REDACTED
+
+
+def redact_log_records() -> None:
+    """Redact every log record from now on (message and traceback), whichever handler
+    writes it: the console, a file, or Prefect's API handler (its database)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            record.msg, record.args = redact(record.getMessage()), None
+        except (TypeError, ValueError):
+            return record  # a malformed record is left for logging to report
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    factory.redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+def redact_bytes(body: bytes) -> bytes:
+    """Bytes with every known credential value replaced (as UTF-8 and as UTF-16)."""
+    for secret in known_secrets():
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+            body = body.replace(secret.encode(encoding), REDACTED.encode(encoding))
+    return body
+
+
+def _redact_url(url: str) -> str:
+    """One URL without user info, credential query values replaced by REDACTED."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc=f"{REDACTED}@{parts.netloc.rsplit('@', 1)[1]}")
+    if parts.query and SECRET_PARAM.search(parts.query):
+        pairs = [
+            (k, REDACTED if SECRET_PARAM.search(k) else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        parts = parts._replace(query=urlencode(pairs, safe="/:,[]"))
+    return urlunsplit(parts)
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL, the port filled in: what a credential is bound to."""
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+    return url.scheme, url.host.lower(), port
+
+
+class BoundAuth(httpx.Auth):
+    """Credentials (headers and query parameters) sent only to the origins they belong to.
+
+    httpx copies a request's headers (all but Authorization) onto a redirect, and a
+    `Location` may carry the query on: `apply` runs on every hop as a request hook, so
+    a hop to another origin (host, port or scheme) is sent without them.
+    """
+
+    def __init__(
+        self,
+        urls: Iterable[str],
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ):
+        self.origins = {origin(httpx.URL(u)) for u in urls}
+        self.headers = dict(headers or {})
+        self.params = dict(params or {})
+        for value in [*self.headers.values(), *self.params.values()]:
+            register_secret(value)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.apply(request)
+        yield request
+
+    def apply(self, request: httpx.Request) -> None:
+        """Attach the credentials to a request to their origin; strip them from any other."""
+        ours = origin(request.url) in self.origins
+        for name, value in self.headers.items():
+            if ours:
+                request.headers[name] = value
+            else:
+                request.headers.pop(name, None)
+        for name, value in self.params.items():
+            if ours:
+                request.url = request.url.copy_set_param(name, value)
+            elif name in request.url.params:
+                request.url = request.url.copy_remove_param(name)
+
+
+# Called on every request, redirect hops included, before it is sent; raises to refuse it.
+RequestCheck = Callable[[httpx.Request], None]
+
+
+def client(
+    timeout: float = 30.0,
+    auth: BoundAuth | None = None,
+    check: RequestCheck | None = None,
+) -> httpx.Client:
+    """An httpx client with sitrep's user agent, timeouts and redirects followed.
+
+    Credentials come only as a `BoundAuth` (never as client headers), re-applied on every
+    redirect hop; `check` (the allowed-hosts guard) also runs on every hop.
+    """
+    hooks: list[RequestCheck] = [auth.apply] if auth is not None else []
+    hooks += [check] if check is not None else []
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
-        headers={**base, **(headers or {})},
+        headers={"User-Agent": "sitrep (+https://github.com/sitrep)"},
+        auth=auth,
+        event_hooks={"request": hooks},
     )
 
 

@@ -1,10 +1,9 @@
-"""Live API fetches: credentials added by the client, high-water marks carried to the load."""
+"""Live API fetches: the guarded client, high-water marks carried to the load."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Generator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from flows import http
+from flows import hosts, http
 from flows.fetch import RawFile, store
 from flows.settings import Settings, SourceConfig
 from warehouse import watermarks
@@ -25,24 +24,12 @@ class MarkedFile(RawFile):
     watermark: str | None = None
 
 
-class QueryParamAuth(httpx.Auth):
-    """Sets one credential query parameter on every request, `next` links included."""
-
-    def __init__(self, name: str, value: str):
-        self.name = name
-        self.value = value
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.url = request.url.copy_set_param(self.name, self.value)
-        yield request
-
-
-def api_client(settings: Settings, auth: httpx.Auth | None = None) -> httpx.Client:
-    """The shared HTTP client with the settings' timeout and, when given, credentials."""
-    client = http.client(settings.http_timeout)
-    if auth is not None:
-        client.auth = auth
-    return client
+def api_client(
+    settings: Settings, locations: list[str], auth: http.BoundAuth | None = None
+) -> httpx.Client:
+    """The HTTP client of a source's live locations: the settings' timeout, the allowed
+    hosts checked on every hop, and, when given, credentials bound to their origins."""
+    return http.client(settings.http_timeout, auth, hosts.guard(settings, locations))
 
 
 def with_params(url: str, **params: Any) -> str:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from expectations.pushdown import literal
+from flows import http
 from transforms.schema import conform
 from warehouse.db import memory_config
 
@@ -32,6 +33,8 @@ QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 
+# Quarantine columns that may quote a URL or an error: redacted as they are written.
+REDACTED_COLUMNS = ("source_url", "reason")
 Options = Mapping[str, Any] | None
 
 
@@ -95,9 +98,16 @@ def write_quarantine(location: str | Path, frame: pd.DataFrame, options: Options
 
 
 def quarantine_table(frame: pd.DataFrame) -> pa.Table:
-    """Quarantined rows as an Arrow table in the quarantine file's schema."""
+    """Quarantined rows as an Arrow table in the quarantine file's schema, secrets redacted
+    from their URL and reason (a reason may quote an error or a value)."""
     cols = [f.name for f in QUARANTINE_SCHEMA]
-    return pa.Table.from_pandas(frame[cols], schema=QUARANTINE_SCHEMA, preserve_index=False)
+    texts = {c: frame[c].map(_redact, na_action="ignore") for c in REDACTED_COLUMNS if c in cols}
+    frame = frame[cols].assign(**texts)
+    return pa.Table.from_pandas(frame, schema=QUARANTINE_SCHEMA, preserve_index=False)
+
+
+def _redact(value: object) -> object:
+    return http.redact(value) if isinstance(value, str) else value
 
 
 def read(location: str | Path, options: Options = None) -> pd.DataFrame:

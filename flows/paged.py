@@ -45,10 +45,13 @@ Fetcher = Callable[[SourceConfig, Settings, tuple[str, ...]], list[RawFile]]
 
 
 def credential(value: SecretStr | str | None, api: str, setting: str) -> str:
-    """A credential's value; FetchError naming the setting to set when it is missing."""
+    """A credential's value (from now on redacted wherever it shows); FetchError naming the
+    setting to set when it is missing."""
     if not value:
         raise FetchError(f"the {api} API needs a credential: set {setting}")
-    return value.get_secret_value() if isinstance(value, SecretStr) else value
+    secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+    http.register_secret(secret)
+    return secret
 
 
 def get(
@@ -99,7 +102,9 @@ def by_location(pages: list[httpx.Response]) -> Pages:
 
 
 def marked_fetcher(
-    api_path: str, read_since: ReadSince, auth: Callable[[Settings], httpx.Auth] | None = None
+    api_path: str,
+    read_since: ReadSince,
+    auth: Callable[[Settings, list[str]], http.BoundAuth] | None = None,
 ) -> Fetcher:
     """A source's fetcher: files and plain URLs as they are; the pages of each live API URL
     (a location whose path holds `api_path`) since its mark, stored with the marks they reach."""
@@ -111,7 +116,7 @@ def marked_fetcher(
             return raws
         marks = previous_marks(settings, source)
         pages: Pages = {}
-        with api_client(settings, auth(settings) if auth else None) as client:
+        with api_client(settings, api, auth(settings, api) if auth else None) as client:
             for url in api:
                 read = Read(client, url, marks.get(public(url)) or {}, source, settings)
                 got, marks[public(url)] = read_since(read)

@@ -20,7 +20,7 @@ from flows import lake
 from flows.artifacts import publish, summarise
 from flows.console import CLI_SAYS
 from flows.fetch import FetchError, RawFile
-from flows.http import HttpError
+from flows.http import HttpError, redact, redact_log_records
 from flows.incremental import MarkedFile, input_fingerprint
 from flows.runners import api_for_workers, in_process, task_runner
 from flows.settings import Settings, SourceConfig
@@ -40,6 +40,9 @@ from warehouse.load import (
 )
 from warehouse.status import run_status
 from warehouse.watermarks import last_inputs
+
+# Log lines go to the console and to Prefect's database: secrets are redacted from each.
+redact_log_records()
 
 
 class DiskFullError(SitrepError, OSError):
@@ -190,7 +193,7 @@ def _unreadable(
 ) -> None:
     """A file the transform cannot read: its rows are dropped whole, one quarantined row says
     why, and the source run fails."""
-    outcome.errors.append(str(exc))
+    outcome.errors.append(redact(str(exc)))
     outcome.status = "failed"
     record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
     reject = rejects_frame([Reject(0, str(exc), record)]).assign(source_url=raw.location)
@@ -282,7 +285,7 @@ def load_outcome(
             settings.warehouse,
             request,
             status=outcome.status,
-            error="; ".join(one_line(e) for e in outcome.errors) or None,
+            error=redact("; ".join(one_line(e) for e in outcome.errors)) or None,
             filesystems=lake.remote_filesystems(
                 [settings.lake_root, settings.quarantine_root], settings.storage_options()
             ),
@@ -359,7 +362,7 @@ def _record_failure(warehouse: Path, request: LoadRequest, exc: Exception) -> No
     """Record the failed run; when even that fails (a full disk), say so and go on."""
     try:
         with warehouse_slot():
-            record_run(warehouse, request, "failed", one_line(exc))
+            record_run(warehouse, request, "failed", redact(one_line(exc)))
     except Exception as recording:
         get_run_logger().warning(
             "%s: the failure could not be recorded: %s", request.source, one_line(recording)
@@ -512,6 +515,7 @@ def _run_sources(
             lines, changed = result.lines, changed or result.committed
         else:
             lines = [f"{source.name}: {one_line(result)}"]
+        lines = [redact(line) for line in lines]
         failed.extend(lines)
         for line in lines:  # the CLI prints these itself: kept from its terminal
             logger.error("source %s failed: %s", source.name, line, extra={CLI_SAYS: True})

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from flows.http import redact
 from transforms.errors import SitrepError
 
 QUIET_ENV = {
@@ -45,6 +54,12 @@ class SourceConfig(BaseModel):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_serializer("location", when_used="json")
+    def _redacted(self, location: list[str]) -> list[str]:
+        """Locations as written out (Prefect keeps flow parameters in its database): a URL's
+        user info and credential query values redacted; the object keeps them to fetch."""
+        return [redact(loc) for loc in location]
 
 
 class ConfigError(SitrepError, ValueError):
@@ -90,6 +105,22 @@ class Settings(BaseSettings):
     # empty means the config file's folder and `home`. `allow_any_location` lifts the check.
     allowed_roots: list[Path] = Field(default_factory=list)
     allow_any_location: bool = False
+    # Hosts live fetches may reach (JSON list or comma-separated; `*.domain` for a domain).
+    # Unset: the providers' API hosts and the hosts of the configured locations. Only hosts
+    # named here may resolve to loopback, link-local or private addresses.
+    allowed_hosts: Annotated[list[str] | None, NoDecode] = None
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return (
+                json.loads(text)
+                if text.startswith("[")
+                else [h.strip() for h in text.split(",") if h.strip()]
+            )
+        return value
 
     @property
     def raw_dir(self) -> Path:

@@ -3,7 +3,8 @@
 Live when the source lists `countries` in its params (ISO3 codes go as `Admin0Pcode`, other
 values as `CountryName`); its location is the API root, e.g.
 `https://dtmapi.iom.int/v3/displacement`. The subscription key comes from
-`SITREP_DTM_SUBSCRIPTION_KEY` and travels only in the `Ocp-Apim-Subscription-Key` header.
+`SITREP_DTM_SUBSCRIPTION_KEY` and travels only in the `Ocp-Apim-Subscription-Key` header,
+only to the configured API origin (never along a redirect to another one).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 
 from flows import http, paged
 from flows.fetch import RawFile
+from flows.incremental import api_client
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, fetch_files
 from transforms import dtm
@@ -38,7 +40,8 @@ def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -
     if "countries" not in source.params:
         return fetch_files(source, settings, patterns)
     key = paged.credential(settings.dtm_subscription_key, "DTM", "SITREP_DTM_SUBSCRIPTION_KEY")
-    with http.client(settings.http_timeout, {KEY_HEADER: key}) as client:
+    auth = http.BoundAuth(source.location, headers={KEY_HEADER: key})
+    with api_client(settings, source.location, auth) as client:
         return [
             paged.stored(settings, url, query, paged.get(client, url, settings, query))
             for url, query in requests(source)

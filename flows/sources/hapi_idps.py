@@ -3,7 +3,8 @@
 Live when a location is the endpoint URL (its path ends in `/affected-people/idps`), e.g.
 `https://hapi.humdata.org/api/v2/affected-people/idps`; params `location_codes` (ISO3 list)
 and `page_size` (HAPI allows up to 10000) are optional. The app identifier comes from
-`SITREP_HAPI_APP_IDENTIFIER` and travels only in the `X-HDX-HAPI-APP-IDENTIFIER` header.
+`SITREP_HAPI_APP_IDENTIFIER` and travels only in the `X-HDX-HAPI-APP-IDENTIFIER` header,
+only to the endpoint's origin (never along a redirect to another one).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import httpx
 
 from flows import http, paged
 from flows.fetch import FetchError, RawFile, expand, fetch_location
+from flows.incremental import api_client
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind
 from transforms import hapi
@@ -52,7 +54,8 @@ def pages(url: str, code: str | None, source: SourceConfig, settings: Settings) 
         located = {"location_code": code} if code else {}
         return {"output_format": "json", "limit": size, **located, "offset": page * size}
 
-    with http.client(settings.http_timeout, {APP_HEADER: app}) as client:
+    auth = http.BoundAuth([url], headers={APP_HEADER: app})
+    with api_client(settings, [url], auth) as client:
         got = paged.numbered_pages(
             client, url, settings, query, lambda page, _: rows(page) < size, MAX_PAGES
         )
@@ -64,7 +67,8 @@ def rows(page: httpx.Response) -> int:
     try:
         return len(json_body(page.content, str(page.request.url)).get("data", []))
     except (ValueError, AttributeError) as exc:
-        raise FetchError(f"{page.request.url}: page is not a HAPI JSON object ({exc})") from exc
+        where = http.redact(str(page.request.url))
+        raise FetchError(f"{where}: page is not a HAPI JSON object ({exc})") from exc
 
 
 KIND = Kind(

@@ -15,7 +15,8 @@ import logging
 import httpx
 
 from flows import paged
-from flows.incremental import QueryParamAuth, public
+from flows.http import BoundAuth
+from flows.incremental import public
 from flows.settings import Settings
 from flows.sources import Kind
 from transforms import idmc_idu
@@ -24,10 +25,11 @@ API_PATH = "/external-api/idus/"
 log = logging.getLogger(__name__)
 
 
-def client_auth(settings: Settings) -> QueryParamAuth:
-    """The IDMC client id as a query parameter; FetchError saying what to set when missing."""
+def client_auth(settings: Settings, urls: list[str]) -> BoundAuth:
+    """The IDMC client id as a query parameter of requests to the configured API origins
+    only; FetchError saying what to set when missing."""
     client_id = paged.credential(settings.idmc_client_id, "IDMC", "SITREP_IDMC_CLIENT_ID")
-    return QueryParamAuth("client_id", client_id)
+    return BoundAuth(urls, params={"client_id": client_id})
 
 
 def read_window(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:

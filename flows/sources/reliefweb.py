@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from flows import paged
+from flows import http, paged
 from flows.fetch import RawFile
-from flows.incremental import QueryParamAuth, api_client
+from flows.incremental import api_client
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, fetch_files
 from transforms import reliefweb
@@ -60,7 +60,8 @@ def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -
     app = paged.credential(settings.reliefweb_appname, "ReliefWeb", "SITREP_RELIEFWEB_APPNAME")
     start = since(source, settings)
     out: list[RawFile] = []
-    with api_client(settings, QueryParamAuth("appname", app)) as client:
+    auth = http.BoundAuth(source.location, params={"appname": app})
+    with api_client(settings, source.location, auth) as client:
         for root in source.location:
             for country in source.params["countries"]:
                 out += pages(client, root, country, start, source, settings)

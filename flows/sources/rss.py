@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows import http
+from flows import hosts, http
 from flows.fetch import RawFile, store
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, fetch_files
@@ -31,18 +31,19 @@ def fetch_new(source: SourceConfig, settings: Settings, patterns: tuple[str, ...
 def with_pages(raw: RawFile, settings: Settings) -> RawFile:
     """The feed bundled with its summary-only items' pages (each also kept raw as fetched).
 
-    A page that cannot be fetched is left out: the item keeps its summary.
+    A page that cannot be fetched, or whose host is not allowed (any public host unless
+    SITREP_ALLOWED_HOSTS says which), is left out: the item keeps its summary.
     """
     try:
         links = rss.summary_only(raw.read())
     except InputError:
         return raw  # the transform reports why the feed cannot be read
     pages: dict[str, bytes] = {}
-    with http.client(settings.http_timeout) as client:
+    with http.client(settings.http_timeout, check=hosts.any_public_host(settings)) as client:
         for link in links:
             try:
                 page = http.get(client, link, **settings.http_limits())
-            except http.HttpError:
+            except (http.HttpError, hosts.HostRefusedError):
                 continue
             store(settings.raw_dir, link, page.content, ".html")
             pages[link] = page.content

@@ -31,6 +31,7 @@ def page(index: int, total: int) -> bytes:
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
     monkeypatch.setenv("SITREP_RELIEFWEB_APPNAME", "sitrep-tests")
+    monkeypatch.setenv("SITREP_ALLOWED_HOSTS", "127.0.0.1")  # the loopback test server
     monkeypatch.setenv("SITREP_HTTP_RETRIES", "2")
     monkeypatch.setenv("SITREP_HTTP_BACKOFF", "0.05")
     return Settings(home=home)
@@ -82,7 +83,9 @@ def test_rss_second_run_reads_nothing_until_the_feed_has_a_new_item(
     assert facts == [("COD", "CD6103", 35000, "displaced")]
 
 
-def test_a_feed_bomb_fails_its_source_with_the_reason_and_loads_nothing(prefect_api, home) -> None:
+def test_a_feed_bomb_fails_its_source_with_the_reason_and_loads_nothing(
+    prefect_api, settings, home
+) -> None:
     bomb = (ROOT / "tests" / "fixtures" / "feeds" / "bad-entity-bomb.rss.xml").read_bytes()
     with replay_server({"/bomb.xml": [Reply(bomb)]}) as srv:
         source = SourceConfig(name="feeds", kind="rss", location=[f"{srv.base_url}/bomb.xml"])

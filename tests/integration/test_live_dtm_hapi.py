@@ -34,6 +34,7 @@ def live_env(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
     """Settings as a live run sees them: credentials, quick retries."""
     monkeypatch.setenv("SITREP_DTM_SUBSCRIPTION_KEY", DTM_KEY)
     monkeypatch.setenv("SITREP_HAPI_APP_IDENTIFIER", HAPI_APP)
+    monkeypatch.setenv("SITREP_ALLOWED_HOSTS", "127.0.0.1")  # the loopback test server
     monkeypatch.setenv("SITREP_HTTP_RETRIES", "2")
     monkeypatch.setenv("SITREP_HTTP_BACKOFF", "0.05")
     return Settings(home=home)

@@ -28,6 +28,7 @@ UNHCR = "/population/v1/population/"
 def live_env(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
     """Settings as a live run sees them: a client id, quick retries."""
     monkeypatch.setenv("SITREP_IDMC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SITREP_ALLOWED_HOSTS", "127.0.0.1")  # the loopback test server
     monkeypatch.setenv("SITREP_HTTP_RETRIES", "2")
     monkeypatch.setenv("SITREP_HTTP_BACKOFF", "0.05")
     return Settings(home=home)

@@ -13,8 +13,14 @@ from flows.settings import Settings
 
 @pytest.fixture
 def fast_http(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings with short timeouts and backoff, also set in the environment for the pipeline."""
-    values = {"HTTP_TIMEOUT": "0.5", "HTTP_RETRIES": "2", "HTTP_BACKOFF": "0.01"}
+    """Settings with short timeouts and backoff and the loopback host allowed, also set in the
+    environment for the pipeline."""
+    values = {
+        "HTTP_TIMEOUT": "0.5",
+        "HTTP_RETRIES": "2",
+        "HTTP_BACKOFF": "0.01",
+        "ALLOWED_HOSTS": "127.0.0.1",  # the loopback test servers
+    }
     for key, value in values.items():
         monkeypatch.setenv(f"SITREP_{key}", value)
     return Settings()

@@ -141,7 +141,7 @@ def test_body_that_looks_complete_but_is_not_json(
 
 def test_gzip_bomb_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     bomb = gzip.compress(b"\0" * (64 * 2**20), compresslevel=9)  # 64 MiB in ~64 KiB
-    settings = Settings(max_input_bytes=2**20, http_retries=0)
+    settings = Settings(max_input_bytes=2**20, http_retries=0, allowed_hosts=["127.0.0.1"])
     reply = Reply(bomb, headers={"Content-Encoding": "gzip"})
     with (
         replay_server({"/dtm.json": [reply]}) as srv,
@@ -208,7 +208,7 @@ def test_credentials_never_reach_the_raw_record(tmp_path: Path, fast_http: Setti
 
 
 def test_timeout_setting_reaches_the_client(tmp_path: Path) -> None:
-    settings = Settings(http_timeout=0.2, http_retries=0)
+    settings = Settings(http_timeout=0.2, http_retries=0, allowed_hosts=["127.0.0.1"])
     with (
         replay_server({"/dtm.json": [Reply(BODY, delay=0.6)]}) as srv,
         pytest.raises(FetchError, match="ReadTimeout"),

@@ -214,6 +214,7 @@ def sitrep_run(config: Path, home: Path, monkeypatch: pytest.MonkeyPatch, capfd)
         "SITREP_HTTP_RETRIES": "1",
         "SITREP_HTTP_BACKOFF": "0.01",
         "SITREP_HTTP_TIMEOUT": "2",
+        "SITREP_ALLOWED_HOSTS": "127.0.0.1",  # the loopback test server
     }.items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(app, ["run", "--config", str(config)])
