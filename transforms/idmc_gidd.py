@@ -7,12 +7,14 @@ rounded one kept in `extra`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
 
 import pandas as pd
 
+from transforms.extra import join_key
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, Reject, first_problem, problem, split_rejects
@@ -108,7 +110,10 @@ def read_rows(raw: bytes, name: str) -> tuple[pd.DataFrame, int, str | None]:
     frame, first_row, release = by_content(
         raw, name, lambda body: api_page(body, name), lambda rows, first: (rows, first, None)
     )
-    return frame.rename(columns=ALIASES), first_row, release
+    frame = frame.rename(columns=ALIASES)
+    if "event_codes" in frame.columns:  # the HDX CSV joins the API's list with `,`
+        frame["event_codes"] = frame["event_codes"].astype("string").str.replace(",", ";")
+    return frame, first_row, release
 
 
 def api_page(body: object, name: str) -> tuple[pd.DataFrame, int, str | None]:
@@ -262,15 +267,45 @@ def _dated(rows: pd.DataFrame, field: str, accuracy: str) -> pd.Series:
     return dates.where(given.fillna(False).astype(bool))
 
 
+# Provider ids, most specific first; GIDD pages and CSVs of 2025 carry none of them.
+PROVIDER_IDS = ("figure_id", "event_id", "id")
+# What tells one disaster row from another when there is no provider id: the event, its
+# dates and their accuracy, its hazard and its figures (never its page or row).
+EVENT_FIELDS = (
+    "event_name",
+    "start_date",
+    "start_date_accuracy",
+    "end_date",
+    "end_date_accuracy",
+    "hazard_sub_type",
+)
+EVENT_FIGURES = ("new_displacement", "total_displacement")
+
+
 def record_ids(rows: pd.DataFrame, layout: Layout, fig: Figure) -> pd.Series:
-    """Country-year rows: iso3|year|cause|metric. Disaster events: the event, then `#n` for
-    the n-th distinct event of the same name, hazard and year (GIDD has no event ids)."""
+    """Country-year rows: iso3|year|cause|metric. Disaster rows: the provider's id where the
+    file has one, else the event name and a digest of every identifying field, so the same
+    row has the same id on any page, in any page order and in the HDX CSV."""
     iso3 = rows[layout.iso3].astype("string").str.strip().str.upper()
     base = iso3 + "|" + rows["_year"].astype("string")
     if layout.name != "disasters":
         return base + f"|{fig.cause}|{fig.metric}"
-    event = base + "|" + column(rows, "event_name").astype("string").fillna("")
-    event += "|" + column(rows, "hazard_sub_type").astype("string").fillna("")
-    n = event.groupby(event).cumcount() + 1
-    suffix = ("#" + n.astype("string")).where(n > 1, "")
-    return event + suffix + f"|{fig.metric}"
+    given = next((c for c in PROVIDER_IDS if c in rows.columns), None)
+    if given is not None:
+        return base + f"|{given}:" + _id_text(rows[given]) + f"|{fig.metric}"
+    fields = [_id_text(column(rows, c)) for c in EVENT_FIELDS]
+    fields += [whole_numbers(column(rows, c))[0].astype("string") for c in EVENT_FIGURES]
+    digest = join_key([base, *fields]).map(_digest)
+    name = column(rows, "event_name").astype("string").fillna("")
+    return base + "|" + name + "|" + digest + f"|{fig.metric}"
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Cells as the text both routes share: `13` for 13 and 13.0, dates without a time."""
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    return text.str.replace(r"^(\d{4}-\d\d-\d\d)[T ].*$", r"\1", regex=True)
+
+
+def _digest(key: object) -> str:
+    return hashlib.sha256(str(key).encode()).hexdigest()[:12]
