@@ -15,6 +15,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from expectations.key_duplicates import key_duplicates
 from expectations.runner import prewarm, validate_file
 from flows import lake
 from flows.artifacts import publish, summarise
@@ -185,20 +186,23 @@ def _unreadable(
     persist_result=False,
 )
 def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
-    """Run each table's expectation suite over its lake file (DuckDB, bounded memory); failing
-    rows move from the lake to quarantine."""
+    """Rows repeating a key (`expectations.key_duplicates`), then each table's expectation
+    suite over its lake file (DuckDB, bounded memory): failing rows move to quarantine."""
     settings = Settings(home=Path(home))
     options = settings.storage_options()
     for part in outcome.tables:
         if not part.lake_path:
             continue
         filesystems = lake.remote_filesystems([part.lake_path], options)
+        quarantine = lake.partition_path(
+            settings.quarantine_root, part.table, outcome.source, outcome.load_run_id
+        )
+        repeated = key_duplicates(str(part.lake_path), part.table, filesystems)
+        if len(repeated):
+            _move_to_quarantine(part, repeated, quarantine, options)
         result = validate_file(part.lake_path, part.table, filesystems)
         part.results = results_as_dicts(result.results)
         if len(result.failures):
-            quarantine = lake.partition_path(
-                settings.quarantine_root, part.table, outcome.source, outcome.load_run_id
-            )
             _move_to_quarantine(part, result.failures, quarantine, options)
         if part.rows_in and part.rows_quarantined / part.rows_in > result.reject_rate_limit:
             outcome.status = "failed"

@@ -8,7 +8,6 @@ rounded one kept in `extra`.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ import pandas as pd
 from transforms.extra import join_key
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
-from transforms.parsed import InputError, Parsed, Reject, first_problem, problem, split_rejects
+from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
 from transforms.readers import by_content, column, extra_json, text, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 
@@ -153,7 +152,10 @@ def detect(columns: pd.Index, name: str) -> Layout | None:
 def from_frame(
     raw: pd.DataFrame, layout: Layout, origin: Origin, first_row: int, release: str | None = None
 ) -> Parsed:
-    """Check GIDD source rows, quarantine the bad and duplicate ones, emit one row per figure."""
+    """Check GIDD source rows, quarantine the bad ones, emit one row per figure.
+
+    Repeated rows keep one id each; the run's key check (`expectations.key_duplicates`)
+    quarantines them, across pages and files as within one."""
     raw = raw.reset_index(drop=True)
     year, bad_year = whole_numbers(raw[layout.year])
     figures = {f.column: whole_numbers(raw[f.column]) for f in layout.figures}
@@ -168,15 +170,13 @@ def from_frame(
     ]
     no_ids = pd.Series(pd.NA, index=raw.index)
     keep, rejects = split_rejects(raw, first_problem(*checks), no_ids, first_row)
-    duplicate, dup_rejects = exact_duplicates(raw, keep, origin.name, first_row)
-    keep &= ~duplicate
     kept = raw[keep].assign(_year=year[keep], _release=release)
     rows = [figure_rows(kept, layout, f, figures[f.column][0][keep]) for f in layout.figures]
     out = pd.concat(rows, ignore_index=True)
     unknown = sum(int(figures[f.column][0][keep].isna().sum()) for f in layout.figures)
     log.info("%s: %d unknown (null) figures not loaded", origin.name, unknown)
     out = add_lineage(out, origin)
-    return Parsed(tables={"displacement": out}, rejects={"displacement": rejects + dup_rejects})
+    return Parsed(tables={"displacement": out}, rejects={"displacement": rejects})
 
 
 def unknown_figures(raw: bytes, origin: Origin) -> int:
@@ -186,28 +186,6 @@ def unknown_figures(raw: bytes, origin: Origin) -> int:
     if layout is None:
         return 0
     return sum(int(whole_numbers(frame[f.column])[0].isna().sum()) for f in layout.figures)
-
-
-def exact_duplicates(
-    raw: pd.DataFrame, keep: pd.Series, name: str, first_row: int
-) -> tuple[pd.Series, list[Reject]]:
-    """Rows identical in every column to an earlier kept row, each rejected naming that row."""
-    if raw.empty:  # a header-only file: row-wise joins of no rows give a frame, not a Series
-        return pd.Series(False, index=raw.index, dtype=bool), []
-    text = raw.astype("string").fillna("\x00").agg("\x1f".join, axis=1).where(keep)
-    position = pd.Series(range(len(raw)), index=raw.index)
-    first = position.groupby(text).transform("min")
-    duplicate = keep & text.notna() & (first != position)
-    rejects = [
-        Reject(
-            row_no=int(pos) + first_row,
-            reason=f"{name} row {int(pos) + first_row}: exact duplicate of row "
-            f"{int(first.iloc[pos]) + first_row}",
-            record=json.loads(raw.iloc[[pos]].to_json(orient="records"))[0],
-        )
-        for pos in duplicate.to_numpy().nonzero()[0]
-    ]
-    return duplicate, rejects
 
 
 def figure_rows(kept: pd.DataFrame, layout: Layout, fig: Figure, values: pd.Series) -> pd.DataFrame:
