@@ -57,6 +57,7 @@ class SourceOutcome:
     locations: list[str] = field(default_factory=list)
     watermark: str | None = None
     fingerprint: str | None = None
+    unreadable: int = 0
 
 
 def _network_error(task: object, task_run: object, state: object) -> bool:
@@ -173,6 +174,7 @@ def _unreadable(
     why, and the source run fails."""
     outcome.errors.append(str(exc))
     outcome.status = "failed"
+    outcome.unreadable += 1
     record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
     reject = rejects_frame([Reject(0, str(exc), record)]).assign(source_url=raw.location)
     with quarantine.file():
@@ -247,6 +249,9 @@ def load_outcome(
     pipeline_run_id: str | None,
 ) -> SourceOutcome:
     """Commit the source run to the warehouse in one transaction."""
+    note = kept_note(outcome)
+    if note:
+        outcome.errors.append(note)
     kind = get_kind(source.kind)
     replace = outcome.locations if kind.snapshot else []
     request = LoadRequest(
@@ -272,6 +277,22 @@ def load_outcome(
             ),
         )
     return outcome
+
+
+def kept_note(outcome: SourceOutcome) -> str | None:
+    """What a failed run still loads, said where `sitrep status` and the run's error show it.
+
+    A run is not all-or-nothing per source: an unreadable file loads nothing, the rows of the
+    source's other files are loaded (bad rows to quarantine as always), and the run is failed.
+    """
+    loaded = sum(t.rows_loaded for t in outcome.tables)
+    if outcome.status != "failed" or not loaded:
+        return None
+    files = len(outcome.locations)
+    note = f"failed, but kept {loaded} rows from {files - outcome.unreadable} of {files} files"
+    if outcome.unreadable:
+        note += f" (the {outcome.unreadable} unreadable loaded nothing)"
+    return note
 
 
 def _flow_run_id() -> str | None:
