@@ -15,6 +15,7 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from expectations.key_duplicates import key_duplicates
 from expectations.runner import prewarm, validate_file
 from flows import lake
 from flows.artifacts import publish, summarise
@@ -77,6 +78,7 @@ class SourceOutcome:
     locations: list[str] = field(default_factory=list)
     watermark: str | None = None
     fingerprint: str | None = None
+    unreadable: int = 0
 
 
 def _network_error(task: object, task_run: object, state: object) -> bool:
@@ -195,6 +197,7 @@ def _unreadable(
     why, and the source run fails."""
     outcome.errors.append(redact(str(exc)))
     outcome.status = "failed"
+    outcome.unreadable += 1
     record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
     reject = rejects_frame([Reject(0, str(exc), record)]).assign(source_url=raw.location)
     with quarantine.file():
@@ -208,20 +211,23 @@ def _unreadable(
     persist_result=False,
 )
 def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
-    """Run each table's expectation suite over its lake file (DuckDB, bounded memory); failing
-    rows move from the lake to quarantine."""
+    """Rows repeating a key (`expectations.key_duplicates`), then each table's expectation
+    suite over its lake file (DuckDB, bounded memory): failing rows move to quarantine."""
     settings = Settings(home=Path(home))
     options = settings.storage_options()
     for part in outcome.tables:
         if not part.lake_path:
             continue
         filesystems = lake.remote_filesystems([part.lake_path], options)
+        quarantine = lake.partition_path(
+            settings.quarantine_root, part.table, outcome.source, outcome.load_run_id
+        )
+        repeated = key_duplicates(str(part.lake_path), part.table, filesystems)
+        if len(repeated):
+            _move_to_quarantine(part, repeated, quarantine, options)
         result = validate_file(part.lake_path, part.table, filesystems)
         part.results = results_as_dicts(result.results)
         if len(result.failures):
-            quarantine = lake.partition_path(
-                settings.quarantine_root, part.table, outcome.source, outcome.load_run_id
-            )
             _move_to_quarantine(part, result.failures, quarantine, options)
         if part.rows_in and part.rows_quarantined / part.rows_in > result.reject_rate_limit:
             outcome.status = "failed"
@@ -266,6 +272,9 @@ def load_outcome(
     pipeline_run_id: str | None,
 ) -> SourceOutcome:
     """Commit the source run to the warehouse in one transaction."""
+    note = kept_note(outcome)
+    if note:
+        outcome.errors.append(note)
     kind = get_kind(source.kind)
     replace = outcome.locations if kind.snapshot else []
     request = LoadRequest(
@@ -291,6 +300,22 @@ def load_outcome(
             ),
         )
     return outcome
+
+
+def kept_note(outcome: SourceOutcome) -> str | None:
+    """What a failed run still loads, said where `sitrep status` and the run's error show it.
+
+    A run is not all-or-nothing per source: an unreadable file loads nothing, the rows of the
+    source's other files are loaded (bad rows to quarantine as always), and the run is failed.
+    """
+    loaded = sum(t.rows_loaded for t in outcome.tables)
+    if outcome.status != "failed" or not loaded:
+        return None
+    files = len(outcome.locations)
+    note = f"failed, but kept {loaded} rows from {files - outcome.unreadable} of {files} files"
+    if outcome.unreadable:
+        note += f" (the {outcome.unreadable} unreadable loaded nothing)"
+    return note
 
 
 def _flow_run_id() -> str | None:

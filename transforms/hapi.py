@@ -131,7 +131,9 @@ def canonical(
         n: _text(raw, f"admin{n}_name").fillna(_text(raw, f"provider_admin{n}_name"))
         for n in (1, 2)
     }
-    place = _text(raw, "location_code").mask(level >= 1, names[1]).mask(level >= 2, names[2])
+    # HAPI gives no country name: country rows are named from the gazetteer at staging.
+    absent = pd.Series(pd.NA, index=raw.index, dtype="string")
+    place = absent.mask(level >= 1, names[1]).mask(level >= 2, names[2])
     notes = pd.DataFrame({c: _text(raw, c) for c in EXTRA})
     return pd.DataFrame(
         {

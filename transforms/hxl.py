@@ -1,4 +1,7 @@
-"""Any CSV whose second row is HXL hashtags into `displacement` rows, figures found by tag.
+"""Any HXL-tagged CSV into `displacement` rows, figures found by tag.
+
+The hashtag row is found as libhxl finds it (`transforms.hxl_tags`): one of the first 25 rows,
+at least half of its cells tags; rows above the header are titles, untagged columns ignored.
 
 One row per figure column (`#affected+idps`, `#affected+refugees`, ...) and data row; `+hh`
 figures are households and `+ind` (or no unit) people, each its own row. Sex, age and origin
@@ -7,12 +10,14 @@ breakdowns are skipped, and so are cause breakdowns when the file also gives the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
 
 from transforms import extra
+from transforms.distinct import series_per_distinct
 from transforms.extra import join_key
 from transforms.figures import figure_problem, is_blank, to_number
 from transforms.gazetteer import DATA
@@ -71,6 +76,8 @@ def places(table: HxlTable, name: str) -> pd.DataFrame:
     code = col("#country", ["code"], ["origin"]) or col("#country", ["iso3"], ["origin"])
     label = col("#country", ["name"], ["origin"])
     if code is None and label is None:
+        code, label = plain_country(table)
+    if code is None and label is None:
         raise InputError(f"{name}: no #country+code or #country+name column")
     absent = pd.Series(pd.NA, index=f.index, dtype="string")
     given = f[code] if code else absent
@@ -91,6 +98,17 @@ def places(table: HxlTable, name: str) -> pd.DataFrame:
     names = [out[f"admin{n}_name"] for n in (3, 2, 1)] + [f[label] if label else absent]
     out["place_name"] = names[0].fillna(names[1]).fillna(names[2]).fillna(names[3])
     return out
+
+
+def plain_country(table: HxlTable) -> tuple[str | None, str | None]:
+    """A `#country` column with neither `+code` nor `+name`: codes when most of its values are
+    three letters (`AFG`), names otherwise (`Afghanistan`); as (code column, name column)."""
+    plain = table.column("#country", [], ["origin"])
+    if plain is None:
+        return None, None
+    values = table.frame[plain].dropna()
+    codes = float(values.str.fullmatch(r"[A-Za-z]{3}").mean()) if len(values) else 0.0
+    return (plain, None) if codes > 0.5 else (None, plain)
 
 
 def uncrossed(codes: pd.Series, names: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -167,14 +185,29 @@ def _long(table: HxlTable, base: pd.DataFrame, figures: list[FigureColumn]) -> p
     return pd.concat(parts, ignore_index=True) if parts else base.iloc[0:0]
 
 
-def record_ids(long: pd.DataFrame) -> pd.Series:
-    """Place, date and column of each figure; repeats (several sites in one unit) numbered."""
+def record_ids(long: pd.DataFrame, file: str) -> pd.Series:
+    """The file, place, date and column of each figure, and a digest of all the row's tagged
+    cells: the same row gives the same id wherever it stands in the file, and only an exact
+    repeat of a row shares it (the key check keeps the first)."""
     cols = ["country_given", "admin1_pcode", "admin2_pcode", "admin3_pcode", "admin3_name"]
-    parts = [long[c].astype("string").fillna("") for c in cols]
+    parts = [pd.Series(file, index=long.index, dtype="string")]
+    parts += [long[c].astype("string").fillna("") for c in cols]
     parts += [long["date_given"].astype("string").fillna(""), long["column"].astype("string")]
-    key = join_key(parts)
-    seen = key.groupby(key).cumcount()
-    return key.where(seen == 0, key + "#" + (seen + 1).astype("string"))
+    parts.append(series_per_distinct(_digests, long["identity"].astype("string")))
+    return join_key(parts)
+
+
+def _digests(values: pd.Series) -> pd.Series:
+    return values.fillna("").map(lambda v: hashlib.sha256(v.encode()).hexdigest()[:12])
+
+
+def identities(table: HxlTable) -> pd.Series:
+    """Per row, the text of all its tagged cells: sites in one unit with no site column are
+    told apart by their own figures and dates, and only a repeated row shares an id."""
+    columns = list(table.tags)
+    if not columns:
+        return pd.Series("", index=table.frame.index, dtype="string")
+    return join_key([table.frame[c].astype("string") for c in columns])
 
 
 def _problems(long: pd.DataFrame, name: str) -> pd.Series:
@@ -208,10 +241,11 @@ def to_displacement(
     base["round_number"] = rounds(table)
     base["row_no"] = range(table.first_row, table.first_row + len(base))
     base["pos"] = range(len(base))
+    base["identity"] = identities(table)
     long = _long(table, base, figures)
     if long.empty:
         return Parsed(tables={"displacement": pd.DataFrame()})
-    ids, problems = record_ids(long), _problems(long, name)
+    ids, problems = record_ids(long, name), _problems(long, name)
     bad = problems.notna()
     rejects = [
         Reject(int(row.row_no), str(problems[i]), _record(table, int(row.pos)), ids[i])
@@ -255,11 +289,11 @@ def canonical(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
-    """A CSV whose second row is HXL hashtags; InputError when it is not."""
+    """A CSV with an HXL hashtag row in its first 25 rows; InputError when it has none."""
     table = read_csv(utf8(raw, origin.name), origin.name)
     if not table.tags:
         raise InputError(
-            f"{origin.name}: the second row is not HXL hashtags (#country+code, "
-            "#affected+idps ...); the hxl kind reads only HXL-tagged CSVs"
+            f"{origin.name}: no HXL hashtag row (#country+code, #affected+idps ...) in the "
+            "first 25 rows; the hxl kind reads only HXL-tagged CSVs"
         )
     return to_displacement(table, origin)

@@ -32,6 +32,10 @@ MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(CONTINUATIONS)}]")
 MOJIBAKE_BYTES = re.compile(
     rb"\xc3[\x82-\xb4](?:" + b"|".join(re.escape(c.encode()) for c in CONTINUATIONS) + b")"
 )
+# libhxl's rules: the hashtag row is one of the first 25 rows, and at least half its cells are tags.
+SCAN_ROWS = 25
+TAGGED_SHARE = 0.5
+HASHTAG = re.compile(r"\s*#[A-Za-z][_0-9A-Za-z]*(?:\s*\+\s*[A-Za-z][_0-9A-Za-z]*)*\s*")
 # Bytes per Arrow block when a CSV is read in batches (about 100,000 DTM rows).
 BLOCK_BYTES = 16 << 20
 
@@ -63,12 +67,14 @@ class Tag:
 
 @dataclass(frozen=True)
 class HxlTable:
-    """Data rows as strings under their header names, each tagged column's tag, and where data
-    starts in the file (row 3 with an HXL row, 2 without)."""
+    """Data rows as strings under their header names, each tagged column's tag, where data
+    starts in the file (row 3 with the usual HXL row, 2 without) and any title rows above the
+    header."""
 
     frame: pd.DataFrame
     tags: dict[str, Tag]
     first_row: int
+    titles: tuple[tuple[str, ...], ...] = ()
 
     def column(
         self, hashtag: str, include: Iterable[str] = (), exclude: Iterable[str] = ()
@@ -78,11 +84,27 @@ class HxlTable:
         return next((c for c, t in self.tags.items() if t.has(hashtag, inc, exc)), None)
 
 
+def is_hashtag(cell: str) -> bool:
+    """An HXL tag spec: `#hashtag` and `+attributes` (letters, digits, `_`; spaces allowed)."""
+    return HASHTAG.fullmatch(cell) is not None
+
+
 def is_hxl_row(values: Iterable[object]) -> bool:
-    """A row of HXL hashtags: every non-empty cell starts with `#`, and there is at least one."""
-    cells = [str(v).strip() for v in values if v is not None and not pd.isna(v)]
-    cells = [c for c in cells if c]
-    return bool(cells) and all(c.startswith("#") and len(c) > 1 for c in cells)
+    """A row of HXL hashtags as libhxl reads one: at least half of its non-empty cells are tag
+    specs (the others, like `country` without `#`, are untagged columns)."""
+    cells = [str(v).strip() for v in values if _filled(v)]
+    tagged = sum(is_hashtag(c) for c in cells)
+    return tagged > 0 and tagged >= TAGGED_SHARE * len(cells)
+
+
+def tag_row(rows: Iterable[Sequence[object]]) -> int | None:
+    """Which of the first 25 rows is the hashtag row (0-based), None when none is."""
+    for n, row in enumerate(rows):
+        if n >= SCAN_ROWS:
+            return None
+        if is_hxl_row(row):
+            return n
+    return None
 
 
 def from_rows(header: Sequence[object], rows: list[Sequence[object]]) -> HxlTable:
@@ -92,7 +114,7 @@ def from_rows(header: Sequence[object], rows: list[Sequence[object]]) -> HxlTabl
     tags: dict[str, Tag] = {}
     if tagged:
         cells = list(rows[0]) + [None] * (len(names) - len(rows[0]))
-        tags = {n: Tag.parse(str(t)) for n, t in zip(names, cells, strict=False) if _filled(t)}
+        tags = _tags(pd.Series(cells[: len(names)], index=names))
     body = [list(r[: len(names)]) + [None] * (len(names) - len(r)) for r in rows[int(tagged) :]]
     frame = pd.DataFrame(body, columns=names, dtype=object)
     frame = frame.map(lambda v: None if not _filled(v) else str(v).strip()).astype("string")
@@ -124,6 +146,8 @@ def read_csv_batches(
     sniff.refuse_nul(head, name)
     given = 0
     try:
+        if _tag_row_of(head) not in (None, 1):
+            raise _NeedsCareError  # a header-less or titled file: rows found by hand
         for table in _arrow_batches(source, name, head, block_bytes or BLOCK_BYTES):
             yield table
             given += len(table.frame)
@@ -131,7 +155,16 @@ def read_csv_batches(
         source.seek(0)
         whole = _read_careful(source.read(), name)
         rest = whole.frame.iloc[given:].reset_index(drop=True)
-        yield HxlTable(rest, whole.tags, whole.first_row + given)
+        yield HxlTable(rest, whole.tags, whole.first_row + given, whole.titles)
+
+
+def _tag_row_of(head: bytes) -> int | None:
+    """The hashtag row among the first rows of a file's first bytes (a cut last row is fine)."""
+    text = head.decode("utf-8-sig", "replace")
+    try:
+        return tag_row(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return None
 
 
 class _NeedsCareError(Exception):
@@ -216,29 +249,58 @@ def _text_frame(batch: pa.RecordBatch, names: list[str]) -> pd.DataFrame:
 
 
 def _tags(row: pd.Series) -> dict[str, Tag]:
-    return {c: Tag.parse(str(t)) for c, t in row.items() if _filled(t)}
+    """Tags of the cells that are tag specs; other cells leave their column untagged."""
+    return {c: Tag.parse(str(t)) for c, t in row.items() if _filled(t) and is_hashtag(str(t))}
 
 
 def _read_careful(raw: bytes, name: str) -> HxlTable:
-    """The whole file decoded and repaired in Python, parsed by pandas."""
+    """The whole file decoded and repaired in Python, rows found as the HXL standard says."""
     text = decode(raw, name)
-    header = next(csv.reader(io.StringIO(text, newline="")), [])
-    refuse_repeated(header, name)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype="string", keep_default_na=False, na_values=[""]
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{name}: empty file, no header row") from exc
-    except pd.errors.ParserError as exc:
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    except csv.Error as exc:
         raise InputError(f"{name}: not a readable CSV ({exc})") from exc
-    if len(header) == len(frame.columns):  # pandas renames blank and repeated headers
-        frame.columns = _unique_names(header)
-    frame = frame.apply(lambda col: col.str.strip()).replace("", pd.NA)
-    tagged = len(frame) > 0 and is_hxl_row(frame.iloc[0])
-    if not tagged:
-        return HxlTable(frame, {}, 2)
-    return HxlTable(frame.iloc[1:].reset_index(drop=True), _tags(frame.iloc[0]), 3)
+    if not rows:
+        raise InputError(f"{name}: empty file, no header row")
+    at = tag_row(rows)
+    if at is None:
+        refuse_repeated(rows[0], name)
+        return _table(name, rows[0], rows[1:], {}, 2)
+    tags = rows[at]
+    header = rows[at - 1] if at else [t if is_hashtag(t) else "" for t in tags]
+    refuse_repeated(header, name)
+    width = max(len(header), len(tags))
+    names = _unique_names(list(header) + [""] * (width - len(header)))
+    tagged = _tags(pd.Series(list(tags) + [None] * (width - len(tags)), index=names))
+    titles = tuple(tuple(r) for r in rows[: max(at - 1, 0)])
+    return _table(name, names, rows[at + 1 :], tagged, at + 2, titles)
+
+
+def _table(
+    name: str,
+    header: Sequence[object],
+    body: list[list[str]],
+    tags: dict[str, Tag],
+    first_row: int,
+    titles: tuple[tuple[str, ...], ...] = (),
+) -> HxlTable:
+    """Rows under a header: short rows padded; wider rows cut to the tagged width when the file
+    is HXL (libhxl reads the extra cells as untagged), an InputError when it is not."""
+    names = _unique_names(header)
+    width = len(names)
+    if not tags:
+        wide = next((n for n, r in enumerate(body) if len(r) > width), None)
+        if wide is not None:
+            raise InputError(
+                f"{name}: not a readable CSV (row {wide + first_row} has {len(body[wide])} "
+                f"fields, the header {width})"
+            )
+    cells = [r[:width] + [""] * (width - len(r)) for r in body]
+    frame = pd.DataFrame(cells, columns=names, dtype=object) if cells else None
+    if frame is None:
+        frame = pd.DataFrame({n: pd.Series(dtype="string") for n in names})
+    frame = frame.astype("string").apply(lambda col: col.str.strip()).replace("", pd.NA)
+    return HxlTable(frame, tags, first_row, titles)
 
 
 def decode(raw: bytes, name: str) -> str:

@@ -7,15 +7,16 @@ rounded one kept in `extra`.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 from dataclasses import dataclass
 
 import pandas as pd
 
+from transforms.extra import join_key
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
-from transforms.parsed import InputError, Parsed, Reject, first_problem, problem, split_rejects
+from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
 from transforms.readers import by_content, column, extra_json, text, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 
@@ -108,7 +109,10 @@ def read_rows(raw: bytes, name: str) -> tuple[pd.DataFrame, int, str | None]:
     frame, first_row, release = by_content(
         raw, name, lambda body: api_page(body, name), lambda rows, first: (rows, first, None)
     )
-    return frame.rename(columns=ALIASES), first_row, release
+    frame = frame.rename(columns=ALIASES)
+    if "event_codes" in frame.columns:  # the HDX CSV joins the API's list with `,`
+        frame["event_codes"] = frame["event_codes"].astype("string").str.replace(",", ";")
+    return frame, first_row, release
 
 
 def api_page(body: object, name: str) -> tuple[pd.DataFrame, int, str | None]:
@@ -148,7 +152,10 @@ def detect(columns: pd.Index, name: str) -> Layout | None:
 def from_frame(
     raw: pd.DataFrame, layout: Layout, origin: Origin, first_row: int, release: str | None = None
 ) -> Parsed:
-    """Check GIDD source rows, quarantine the bad and duplicate ones, emit one row per figure."""
+    """Check GIDD source rows, quarantine the bad ones, emit one row per figure.
+
+    Repeated rows keep one id each; the run's key check (`expectations.key_duplicates`)
+    quarantines them, across pages and files as within one."""
     raw = raw.reset_index(drop=True)
     year, bad_year = whole_numbers(raw[layout.year])
     figures = {f.column: whole_numbers(raw[f.column]) for f in layout.figures}
@@ -163,15 +170,13 @@ def from_frame(
     ]
     no_ids = pd.Series(pd.NA, index=raw.index)
     keep, rejects = split_rejects(raw, first_problem(*checks), no_ids, first_row)
-    duplicate, dup_rejects = exact_duplicates(raw, keep, origin.name, first_row)
-    keep &= ~duplicate
     kept = raw[keep].assign(_year=year[keep], _release=release)
     rows = [figure_rows(kept, layout, f, figures[f.column][0][keep]) for f in layout.figures]
     out = pd.concat(rows, ignore_index=True)
     unknown = sum(int(figures[f.column][0][keep].isna().sum()) for f in layout.figures)
     log.info("%s: %d unknown (null) figures not loaded", origin.name, unknown)
     out = add_lineage(out, origin)
-    return Parsed(tables={"displacement": out}, rejects={"displacement": rejects + dup_rejects})
+    return Parsed(tables={"displacement": out}, rejects={"displacement": rejects})
 
 
 def unknown_figures(raw: bytes, origin: Origin) -> int:
@@ -181,28 +186,6 @@ def unknown_figures(raw: bytes, origin: Origin) -> int:
     if layout is None:
         return 0
     return sum(int(whole_numbers(frame[f.column])[0].isna().sum()) for f in layout.figures)
-
-
-def exact_duplicates(
-    raw: pd.DataFrame, keep: pd.Series, name: str, first_row: int
-) -> tuple[pd.Series, list[Reject]]:
-    """Rows identical in every column to an earlier kept row, each rejected naming that row."""
-    if raw.empty:  # a header-only file: row-wise joins of no rows give a frame, not a Series
-        return pd.Series(False, index=raw.index, dtype=bool), []
-    text = raw.astype("string").fillna("\x00").agg("\x1f".join, axis=1).where(keep)
-    position = pd.Series(range(len(raw)), index=raw.index)
-    first = position.groupby(text).transform("min")
-    duplicate = keep & text.notna() & (first != position)
-    rejects = [
-        Reject(
-            row_no=int(pos) + first_row,
-            reason=f"{name} row {int(pos) + first_row}: exact duplicate of row "
-            f"{int(first.iloc[pos]) + first_row}",
-            record=json.loads(raw.iloc[[pos]].to_json(orient="records"))[0],
-        )
-        for pos in duplicate.to_numpy().nonzero()[0]
-    ]
-    return duplicate, rejects
 
 
 def figure_rows(kept: pd.DataFrame, layout: Layout, fig: Figure, values: pd.Series) -> pd.DataFrame:
@@ -262,15 +245,45 @@ def _dated(rows: pd.DataFrame, field: str, accuracy: str) -> pd.Series:
     return dates.where(given.fillna(False).astype(bool))
 
 
+# Provider ids, most specific first; GIDD pages and CSVs of 2025 carry none of them.
+PROVIDER_IDS = ("figure_id", "event_id", "id")
+# What tells one disaster row from another when there is no provider id: the event, its
+# dates and their accuracy, its hazard and its figures (never its page or row).
+EVENT_FIELDS = (
+    "event_name",
+    "start_date",
+    "start_date_accuracy",
+    "end_date",
+    "end_date_accuracy",
+    "hazard_sub_type",
+)
+EVENT_FIGURES = ("new_displacement", "total_displacement")
+
+
 def record_ids(rows: pd.DataFrame, layout: Layout, fig: Figure) -> pd.Series:
-    """Country-year rows: iso3|year|cause|metric. Disaster events: the event, then `#n` for
-    the n-th distinct event of the same name, hazard and year (GIDD has no event ids)."""
+    """Country-year rows: iso3|year|cause|metric. Disaster rows: the provider's id where the
+    file has one, else the event name and a digest of every identifying field, so the same
+    row has the same id on any page, in any page order and in the HDX CSV."""
     iso3 = rows[layout.iso3].astype("string").str.strip().str.upper()
     base = iso3 + "|" + rows["_year"].astype("string")
     if layout.name != "disasters":
         return base + f"|{fig.cause}|{fig.metric}"
-    event = base + "|" + column(rows, "event_name").astype("string").fillna("")
-    event += "|" + column(rows, "hazard_sub_type").astype("string").fillna("")
-    n = event.groupby(event).cumcount() + 1
-    suffix = ("#" + n.astype("string")).where(n > 1, "")
-    return event + suffix + f"|{fig.metric}"
+    given = next((c for c in PROVIDER_IDS if c in rows.columns), None)
+    if given is not None:
+        return base + f"|{given}:" + _id_text(rows[given]) + f"|{fig.metric}"
+    fields = [_id_text(column(rows, c)) for c in EVENT_FIELDS]
+    fields += [whole_numbers(column(rows, c))[0].astype("string") for c in EVENT_FIGURES]
+    digest = join_key([base, *fields]).map(_digest)
+    name = column(rows, "event_name").astype("string").fillna("")
+    return base + "|" + name + "|" + digest + f"|{fig.metric}"
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Cells as the text both routes share: `13` for 13 and 13.0, dates without a time."""
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    return text.str.replace(r"^(\d{4}-\d\d-\d\d)[T ].*$", r"\1", regex=True)
+
+
+def _digest(key: object) -> str:
+    return hashlib.sha256(str(key).encode()).hexdigest()[:12]

@@ -240,7 +240,34 @@ def resolve_and_count(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     notes = resolved.drop(columns=[*ADMIN_COLUMNS, "unresolved"])
     existing = out["extra"] if "extra" in out.columns else pd.Series(None, index=out.index)
     out["extra"] = extra.merge(existing, notes)
-    return out, int(resolved["unresolved"].sum())
+    return with_country_names(out), int(resolved["unresolved"].sum())
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """ISO3 (and IDMC territory code) -> the gazetteer's name of the country."""
+    territories = idmc_territories()
+    names = dict(zip(territories["iso3"], territories["idmc_short_name"], strict=True))
+    names.update(zip(countries()["iso3"], countries()["name"], strict=True))
+    return names
+
+
+def with_country_names(df: pd.DataFrame) -> pd.DataFrame:
+    """Country rows (admin level 0) named by the gazetteer, whatever the kind wrote there
+    (`AFG`, `Afghanistan`, nothing); a different provider name is kept in `extra`."""
+    if "place_name" not in df.columns or "admin_level" not in df.columns:
+        return df
+    iso3 = df["iso3"].astype("string").str.strip().str.upper()
+    named = iso3.map(_country_names()).astype("string")
+    given = df["place_name"].astype("string")
+    country = (df["admin_level"] == 0) & named.notna()
+    out = df.copy()
+    out["place_name"] = given.mask(country, named)
+    differs = country & given.notna() & (given != named)
+    notes = pd.DataFrame({"provider_place_name": given.where(differs.fillna(False))})
+    if differs.any():
+        out["extra"] = extra.merge(out["extra"], notes)
+    return out
 
 
 def _resolve(keys: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Any CSV whose second row is HXL hashtags (a file, a folder of them or a URL)."""
+"""Any HXL-tagged CSV: hashtag row in its first 25 rows (a file, a folder of them or a URL)."""
 
 from flows.sources import Kind
 from transforms import hxl

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
 from prefect.client.schemas.sorting import FlowRunSort
 
-from flows.pipeline import pipeline
+from flows.pipeline import PipelineFailedError, pipeline, run_source
 from flows.settings import SourceConfig
+from warehouse.status import source_status
 
 
 def test_a_broken_source_fails_its_subflow_and_the_others_complete(
@@ -40,3 +43,19 @@ def test_a_broken_source_fails_its_subflow_and_the_others_complete(
     failed = by_name["broken"]
     assert failed is not None and failed.is_failed()
     assert "broken.json" in (failed.message or "")
+
+
+def test_a_failed_run_that_kept_its_good_files_says_so(prefect_api, home: Path, tmp_path) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    good = [fixtures / "dtm_api_admin0_hti_slice.json", fixtures / "dtm_api_admin1_hti_slice.json"]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"result": [')
+    source = SourceConfig(name="dtm", kind="dtm", location=[*map(str, good), str(broken)])
+    with pytest.raises(PipelineFailedError, match=r"kept 20 rows from 2 of 3 files"):
+        run_source(source, str(home))
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM displacement").fetchone() == (20,)
+    (status,) = source_status(home / "warehouse.duckdb")
+    assert status["status"] == "failed" and status["loaded"] == 20
+    assert "broken.json" in status["error"]
+    assert "kept 20 rows from 2 of 3 files (the 1 unreadable loaded nothing)" in status["error"]

@@ -132,3 +132,12 @@ def test_a_missing_population_or_placeholder_date_is_rejected_not_a_crash() -> N
         "p.json row 1 field population: missing figure (null)",
         "p.json row 2 field reference_period_end: not a date (0000-01-01)",
     ]
+
+
+def test_country_rows_are_named_by_the_gazetteer_not_by_their_code() -> None:
+    out = resolve_admin(rows(CSV.read_bytes()))
+    countries = out[out["admin_level"] == 0]
+    assert len(countries) == 3
+    names = dict(zip(countries["iso3"], countries["place_name"], strict=True))
+    assert names == {iso3: {"HTI": "Haiti", "TCD": "Chad"}[iso3] for iso3 in names}
+    assert not countries["extra"].str.contains("provider_place_name").any()

@@ -78,7 +78,7 @@ def test_read_csv_without_hxl_row_has_no_tags() -> None:
 
 def test_a_csv_whose_second_row_is_not_hxl_is_a_clear_input_error() -> None:
     cells = table(DTM_CSV)
-    with pytest.raises(InputError, match=r"x\.csv: the second row is not HXL hashtags"):
+    with pytest.raises(InputError, match=r"x\.csv: no HXL hashtag row .* in the first 25 rows"):
         parse(as_csv([cells[0], *cells[2:]]), "x.csv")
 
 
@@ -205,3 +205,111 @@ def test_placeholder_years_are_no_date() -> None:
         "f.csv row 3 field date: not a date (0000-00-00)"
     ]
     assert len(parsed.tables["displacement"]) == 1
+
+
+LIBHXL = FIXTURES / "libhxl"
+
+
+def facts(out: pd.DataFrame) -> list[tuple]:
+    """What a file says, whatever its layout: country, metric, cause, figure and period."""
+    cols = ["iso3", "metric", "cause", "figure", "unit", "period_start", "period_end"]
+    return sorted(out[cols].astype(str).itertuples(index=False, name=None))
+
+
+def variant(change: object) -> bytes:
+    """The IDMC country-year HXL slice with its rows changed by `change(rows) -> rows`."""
+    return as_csv(change(table(COUNTRY_YEAR)))  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda t: [["IDMC GIDD country-year"], ["as of 2019"], *t], id="titles"),
+        pytest.param(lambda t: t[1:], id="no-text-header"),
+        pytest.param(lambda t: [[*t[0], "Note"], [*t[1], ""], *[[*r, "n"] for r in t[2:]]],
+                     id="untagged-column"),
+        pytest.param(lambda t: [t[0], [*t[1][:5], "affected+idps", "#affected+idps+stock+disaster"],
+                                *t[2:]], id="fuzzy-row"),
+        pytest.param(lambda t: [t[0], t[1], *[[*r, "x", "y"] for r in t[2:]]],
+                     id="wider-data-rows"),
+    ],
+)  # fmt: skip
+def test_hashtag_row_anywhere_in_the_first_25_rows_as_the_standard_allows(change) -> None:
+    plain = rows(COUNTRY_YEAR.read_bytes())
+    got = rows(variant(change))
+    if "affected+idps" in change(table(COUNTRY_YEAR))[1]:  # a tag without `#`: column ignored
+        ignored = "Disaster New Displacements"
+        assert len(got) and not got["source_record_id"].str.contains(ignored).any()
+        plain = plain[~plain["source_record_id"].str.contains(ignored)]
+    assert facts(got) == facts(plain)
+
+
+def test_the_hashtag_row_after_25_rows_is_not_looked_for() -> None:
+    titles = [[f"title {n}", *[""] * 6] for n in range(23)]
+    assert len(rows(as_csv([*titles, *table(COUNTRY_YEAR)]))) > 0  # tags on row 25: found
+    with pytest.raises(InputError, match="in the first 25 rows"):
+        parse(as_csv([*titles, ["one more", *[""] * 6], *table(COUNTRY_YEAR)]))
+
+
+def test_titles_above_the_header_are_kept_with_the_table() -> None:
+    got = read_csv(variant(lambda t: [["IDMC GIDD"], *t]), "f.csv")
+    assert got.titles == (("IDMC GIDD",),)
+    assert got.first_row == 4 and list(got.frame.columns)[:2] == ["ISO3", "Name"]
+
+
+@pytest.mark.parametrize("keep", [0, 1], ids=["codes", "names"])
+def test_plain_country_tag_is_a_code_or_a_name_by_its_values(keep: int) -> None:
+    def plain(t: list[list[str]]) -> list[list[str]]:
+        drop = 1 - keep
+        cut = [[c for i, c in enumerate(r) if i != drop] for r in t]
+        cut[1][0] = "#country"
+        return cut
+
+    out = rows(variant(plain))
+    assert facts(out) == facts(rows(COUNTRY_YEAR.read_bytes()))
+    assert set(out["iso3"]) >= {"AB9", "AFG"} if keep == 0 else True
+
+
+def test_two_files_reporting_the_same_place_date_and_column_keep_distinct_ids() -> None:
+    one = set(rows(COUNTRY_YEAR.read_bytes(), "a.csv")["source_record_id"])
+    other = set(rows(COUNTRY_YEAR.read_bytes(), "b.csv")["source_record_id"])
+    assert one and not one & other
+
+
+def test_a_rows_id_does_not_depend_on_its_place_in_the_file() -> None:
+    cells = table(SITES)
+    backwards = as_csv([cells[0], cells[1], *cells[2:][::-1]])
+    assert set(rows(backwards)["source_record_id"]) == set(
+        rows(SITES.read_bytes())["source_record_id"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "tag_line", "tags"),
+    [
+        ("parser-input-valid.csv", 3, 8),  # tags on row 3, a 9th column with no text header
+        ("parser-input-fuzzy.csv", 3, 5),  # `country` and `adm1` lack `#`: 5 of 7 are tags
+        ("io-input-multiple-headers.csv", 3, 3),  # junk row, header, tags with a blank cell
+        ("filters-input-date.csv", 2, 8),
+        ("sample-data-sample.csv", 3, 9),
+        ("io-input-multiline.csv", 1, 1),  # tags on row 1, no text header
+    ],
+)
+def test_libhxl_test_files_find_their_hashtag_row(name: str, tag_line: int, tags: int) -> None:
+    got = read_csv((LIBHXL / name).read_bytes(), name)
+    assert (got.first_row, len(got.tags)) == (tag_line + 1, tags)
+    assert len(got.frame) == len(table(LIBHXL / name)) - tag_line
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("parser-input-invalid.csv", "not a readable CSV"),  # no `#` at all: no hashtag row
+        ("io-input-untagged.csv", "no HXL hashtag row"),
+        ("parser-input-valid.csv", "no figure column"),  # #targeted_num: not displacement
+        ("io-input-multiple-headers.csv", "no figure column"),  # plain #affected: of what?
+    ],
+)
+def test_libhxl_test_files_the_hxl_kind_still_refuses_say_why(name: str, why: str) -> None:
+    with pytest.raises(InputError, match=why):
+        parse((LIBHXL / name).read_bytes(), name)

@@ -12,7 +12,13 @@ import pytest
 from tests.conftest import SHARED
 from transforms import dtm, hapi
 from transforms.lineage import Origin
-from transforms.places import country_iso3, repair_pcode, resolve_admin, unresolved_admin
+from transforms.places import (
+    country_iso3,
+    repair_pcode,
+    resolve_admin,
+    unresolved_admin,
+    with_country_names,
+)
 
 
 def iso3(*values: object) -> list[object]:
@@ -178,3 +184,20 @@ def test_provider_names_alone_find_the_codes_hapi_assigned() -> None:
     agreement = (found == deepest).mean()
     print(f"HAPI provider names alone: {agreement:.2%} match HAPI's p-codes")
     assert agreement >= 0.99
+
+
+def test_country_rows_of_every_kind_take_the_gazetteers_name() -> None:
+    given = pd.DataFrame(
+        {
+            "iso3": ["COD", "AB9", "HTI", "COD"],
+            "admin_level": [0, 0, 0, 1],
+            "place_name": ["DR Congo", None, "Haiti", "Nord-Kivu"],
+            "extra": [None, None, None, None],
+        }
+    )
+    out = with_country_names(given)
+    assert list(out["place_name"]) == [
+        "Democratic Republic of the Congo", "Abyei Area", "Haiti", "Nord-Kivu"
+    ]  # fmt: skip
+    assert json.loads(out["extra"][0]) == {"provider_place_name": "DR Congo"}
+    assert out["extra"][1:].isna().all()
