@@ -78,8 +78,8 @@ def test_a_refused_file_is_told_once_per_failure_without_traceback(tmp_path, sam
     assert "Traceback" not in done.stderr + done.stdout
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == [
-        "error: hxl: displacement-admin0-tcd.json: not a readable CSV (Error tokenizing data. "
-        "C error: Expected 1 fields in line 4, saw 2 )",
+        "error: hxl: displacement-admin0-tcd.json: not a readable CSV (row 4 has 2 fields, "
+        "the header 1)",
         "error: hxl: displacement: 1 of 1 rows quarantined, over the limit of 20%",
     ]
     assert "not a readable CSV" not in done.stdout  # the counts table, then where things are
