@@ -6,15 +6,7 @@
 -- point of the series, as it would be the headline. People and households stay apart.
 CREATE OR REPLACE VIEW idp_stock_history AS
 SELECT source, iso3, admin_level, admin1_pcode, admin1_name, as_of, unit, figure, records,
-       CASE how
-           WHEN 'reported_total' THEN 'reported total'
-           WHEN 'sum_of_breakdown' THEN 'sum of ' || records || ' breakdown rows'
-           WHEN 'sum_of_admin1' THEN 'sum of ' || admin_units || ' admin1 totals'
-           WHEN 'sum_of_admin2' THEN 'sum of ' || records || ' admin2 figures'
-           WHEN 'sum_of_sites' THEN 'sum of ' || records || ' sites'
-           ELSE replace(how, '_', ' ')
-       END || CASE WHEN operations > 1 THEN ', ' || operations || ' operations added'
-                   ELSE '' END AS basis,
+       total_basis(how, records, admin_units, operations) AS basis,
        how, operation, assessment_type, round_number, period_start, admin_units, source_url,
        retrieved_at, reported_on, checks_failed
 FROM idp_place_totals

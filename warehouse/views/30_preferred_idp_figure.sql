@@ -88,15 +88,7 @@ decided AS (
     WHERE r.rank_in_place = 1
 )
 SELECT iso3, admin_level, admin1_pcode, admin1_name, unit, figure, as_of, source,
-       CASE how
-           WHEN 'reported_total' THEN 'reported total'
-           WHEN 'sum_of_breakdown' THEN 'sum of ' || records || ' breakdown rows'
-           WHEN 'sum_of_admin1' THEN 'sum of ' || admin_units || ' admin1 totals'
-           WHEN 'sum_of_admin2' THEN 'sum of ' || records || ' admin2 figures'
-           WHEN 'sum_of_sites' THEN 'sum of ' || records || ' sites'
-           ELSE replace(how, '_', ' ')
-       END || CASE WHEN operations > 1 THEN ', ' || operations || ' operations added'
-                   ELSE '' END AS basis,
+       total_basis(how, records, admin_units, operations) AS basis,
        CASE
            WHEN next_source IS NULL THEN 'only source'
            WHEN next_source = source AND passes AND NOT next_passes
