@@ -442,7 +442,10 @@ def _list_named_queries() -> None:
 def status(
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
-    """Last run per source: status, rows in/loaded/quarantined, freshness.
+    """Per source: its last run, its last load and counts, rows held, how old its data is.
+
+    A run that found nothing new (unchanged) does not hide the counts of the last load. The
+    table folds columns together; csv and json give each as it is.
 
     Examples:
       sitrep status
@@ -463,8 +466,8 @@ def status(
     if fmt != "table":
         _write_rows(rows, fmt)
         return
-    errors = [(r["source"], r.pop("error")) for r in rows]
-    _print_rows(rows, title=f"Sources in {settings.warehouse}")
+    errors = [(r["source"], r["error"]) for r in rows]
+    _print_rows([_status_line(r) for r in rows], title=f"Sources in {settings.warehouse}")
     for name, error in errors:
         if error:
             line = Text.assemble((f"{visible(name)}:", "red"), " ", visible(redact(error)))
@@ -662,6 +665,31 @@ def _print_plans(chosen: list[Any], title: str) -> None:
 def _print_rows(rows: list[dict[str, Any]], title: str | None = None) -> None:
     columns = list(rows[0]) if rows else []
     _print_table(columns, [tuple(r[c] for c in columns) for r in rows], title)
+
+
+def _status_line(row: dict[str, Any]) -> dict[str, Any]:
+    """One source's status folded into five columns that fit a terminal."""
+
+    def n(value: Any) -> str:
+        return "?" if value is None else f"{value:,}"
+
+    load = "never"
+    if row["last_loaded"] is not None:
+        load = (
+            f"{row['last_loaded']}: {n(row['in'])} in, {n(row['loaded'])} loaded, "
+            f"{n(row['quarantined'])} quarantined"
+        )
+    age = ""
+    if row["data_as_of"] is not None:
+        stale = ", stale" if row["stale"] else ""
+        age = f"{row['data_as_of']} ({n(row['days_old'])} days{stale})"
+    return {
+        "source": f"{row['source']} ({row['kind']})",
+        "last run": f"{row['last_status']} {row['last_run']}",
+        "last load": load,
+        "rows held": n(row["held"]),
+        "data as of": age,
+    }
 
 
 def _write_rows(rows: list[dict[str, Any]], fmt: str) -> None:

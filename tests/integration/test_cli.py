@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -134,9 +135,27 @@ def test_status_as_json_and_csv(warehouse) -> None:
     as_json = runner.invoke(app, ["status", "--format", "json"])
     assert as_json.exit_code == 0, as_json.output
     (row,) = json.loads(as_json.output)
-    assert (row["source"], row["status"], row["loaded"]) == ("dtm", "loaded", 6)
+    assert (row["source"], row["last_status"], row["loaded"]) == ("dtm", "loaded", 6)
     as_csv = runner.invoke(app, ["status", "--format", "csv"])
     header, line = as_csv.output.strip().splitlines()
-    assert header.startswith("source,status,") and line.startswith("dtm,loaded,")
+    assert header.startswith("source,kind,last_status,") and line.startswith("dtm,dtm,loaded,")
     wrong = runner.invoke(app, ["status", "--format", "jsn"])
     assert wrong.exit_code == 2 and "(did you mean json?)" in wrong.output
+
+
+def test_status_after_a_run_with_nothing_new_keeps_the_last_load(warehouse, fixtures) -> None:
+    again = runner.invoke(
+        app, ["load", "dtm", str(fixtures / "displacement-admin0-tcd-slice.json")]
+    )
+    assert again.exit_code == 0, again.output
+    (row,) = json.loads(runner.invoke(app, ["status", "--format", "json"]).output)
+    assert row["last_status"] == "unchanged"
+    assert (row["in"], row["loaded"], row["held"]) == (6, 6, 6)
+    assert row["last_loaded"] <= row["last_run"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        newest, days, stale = con.execute(
+            "SELECT max(coalesce(reported_on, period_end)), current_date - max(coalesce("
+            "reported_on, period_end)), current_date - max(coalesce(reported_on, period_end)) > "
+            "(SELECT value FROM report_settings WHERE name = 'stale_after_days') FROM displacement"
+        ).fetchone()
+    assert (row["data_as_of"], row["days_old"], row["stale"]) == (str(newest), days, stale)

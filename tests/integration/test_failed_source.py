@@ -56,6 +56,6 @@ def test_a_failed_run_that_kept_its_good_files_says_so(prefect_api, home: Path, 
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM displacement").fetchone() == (20,)
     (status,) = source_status(home / "warehouse.duckdb")
-    assert status["status"] == "failed" and status["loaded"] == 20
+    assert status["last_status"] == "failed" and status["loaded"] == 20
     assert "broken.json" in status["error"]
     assert "kept 20 rows from 2 of 3 files (the 1 unreadable loaded nothing)" in status["error"]

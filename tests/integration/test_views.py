@@ -258,4 +258,5 @@ def test_status_dates_articles_by_publication_never_by_retrieval(db: Path) -> No
     rows = select(db, named_sql("status"))
     news = [r for r in rows if r[0] == "news"]
     # U1, undated and retrieved 2024-07-10, does not make the source look fresher than A3.
-    assert [r[-2] for r in news] == [date(2024, 7, 5)]
+    as_of = [r[9] for r in news]  # data_as_of
+    assert as_of == [date(2024, 7, 5)]
