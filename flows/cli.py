@@ -297,7 +297,7 @@ def query(
     would run as a formula (--raw-csv keeps them as stored).
 
     Examples:
-      sitrep query "select iso3, sum(figure) from displacement group by iso3"
+      sitrep query "select iso3, metric, unit, count(*) from displacement group by all"
       sitrep query --name latest-idps --param iso3=COD --format csv
       sitrep query --name news-vs-official --format parquet --out news.parquet
       sitrep query --describe preferred_idp_figure
