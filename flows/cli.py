@@ -675,19 +675,17 @@ def _status_line(row: dict[str, Any]) -> dict[str, Any]:
 
     load = "never"
     if row["last_loaded"] is not None:
-        load = (
-            f"{row['last_loaded']}: {n(row['in'])} in, {n(row['loaded'])} loaded, "
-            f"{n(row['quarantined'])} quarantined"
-        )
+        load = f"{n(row['loaded'])} of {n(row['in'])}"
+        if row["last_loaded"] != row["last_run"]:  # a later run found nothing new, or failed
+            load += f" ({row['last_loaded']})"
     age = ""
     if row["data_as_of"] is not None:
-        stale = ", stale" if row["stale"] else ""
-        age = f"{row['data_as_of']} ({n(row['days_old'])} days{stale})"
+        age = f"{row['data_as_of']}, {n(row['days_old'])} d{', stale' if row['stale'] else ''}"
     return {
-        "source": f"{row['source']} ({row['kind']})",
+        "source": row["source"],
         "last run": f"{row['last_status']} {row['last_run']}",
-        "last load": load,
-        "rows held": n(row["held"]),
+        "rows loaded": load,
+        "held": n(row["held"]),
         "data as of": age,
     }
 
