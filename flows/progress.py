@@ -41,7 +41,8 @@ class _RichHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         from rich.markup import escape
 
-        self.console.print(f"[dim]{escape(record.getMessage())}[/dim]", soft_wrap=True)
+        line = f"[dim]{escape(record.getMessage())}[/dim]"
+        self.console.print(line, soft_wrap=True, highlight=False)
 
 
 class _PlainHandler(logging.StreamHandler):  # type: ignore[type-arg]
