@@ -13,6 +13,7 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 
+from flows.progress import say
 from flows.settings import Settings
 from flows.warehouse_slot import warehouse_slot
 
@@ -50,38 +51,61 @@ def summarise(settings: Settings, flow_run_id: str | None, write_report: bool = 
                 validations = rows_as_dicts(cursor)
         written = settings.reports_dir / "index.html"
         if write_report or not written.exists():
+            say("report: writing")
+            before = _country_pages(settings.reports_dir)
             written = report.write_report(settings)  # takes the file lock itself
+            fresh = set(_country_pages(settings.reports_dir).items()) - set(before.items())
+            say("report: %d countr%s", len(fresh), "y" if len(fresh) == 1 else "ies")
+        else:
+            say("report: not rewritten, nothing new was loaded")
     return RunSummary(counts, validations, written)
 
 
-def publish(settings: Settings, summary: RunSummary) -> None:
-    """Every artifact of a run; the Data Docs are built first so the link points at fresh pages."""
+def _country_pages(folder: Path) -> dict[str, int]:
+    """Each country page (`ISO3.html`) and when it was written: the pages a report rewrote
+    are its countries."""
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob("???.html")}
+
+
+def publish(settings: Settings, summary: RunSummary, failures: list[str] | None = None) -> None:
+    """Every artifact of a run; the Data Docs are built first so the link points at fresh pages.
+
+    `failures`: the lines of a failed run, which every artifact then states first.
+    """
+    head = failed_heading(failures or [])
     if summary.counts:
         create_table_artifact(
             key="sitrep-load-counts",
             table=summary.counts,
-            description="Rows in, loaded and quarantined per source and table",
+            description=head + "Rows in, loaded and quarantined per source and table",
         )
-    publish_failed_expectations(summary.validations)
+    publish_failed_expectations(summary.validations, head)
     if summary.report is not None:
-        publish_report(summary.report)
+        publish_report(summary.report, head)
     if summary.validations:
-        publish_data_docs(settings, summary.validations)
+        publish_data_docs(settings, summary.validations, head)
 
 
-def publish_failed_expectations(validations: list[dict[str, Any]]) -> None:
+def failed_heading(failures: list[str]) -> str:
+    """`This run FAILED: why. ` before an artifact's description; empty for a run that did not."""
+    if not failures:
+        return ""
+    return f"**This run FAILED**: {'; '.join(failures)}.\n\n"
+
+
+def publish_failed_expectations(validations: list[dict[str, Any]], head: str = "") -> None:
     """A table of the expectations that failed, with a few of the values that broke them."""
     failed = [_failure_row(v) for v in validations if not v["success"]]
     checked = len(validations)
-    create_table_artifact(
-        key="sitrep-failed-expectations",
-        table=failed,
-        description=(
+    if failed:
+        said = (
             f"{len(failed)} of {checked} expectation results failed; failing rows are quarantined"
-            if failed
-            else f"All {checked} expectation results passed"
-        ),
-    )
+        )
+    elif head:
+        said = f"No expectation failed ({checked} results); the run failed for the reason above"
+    else:
+        said = f"All {checked} expectation results passed"
+    create_table_artifact(key="sitrep-failed-expectations", table=failed, description=head + said)
 
 
 def _failure_row(v: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +122,7 @@ def _failure_row(v: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def publish_report(report: Path) -> None:
+def publish_report(report: Path, head: str = "") -> None:
     """The situation report as Markdown, and a link to its HTML version when there is one."""
     markdown = report.with_suffix(".md")
     if markdown.exists():
@@ -106,7 +130,9 @@ def publish_report(report: Path) -> None:
         if len(text) > MAX_MARKDOWN:
             text = text[:MAX_MARKDOWN] + f"\n\n… cut; the full report is {markdown.resolve()}\n"
         create_markdown_artifact(
-            key="sitrep-report", markdown=text, description="The situation report"
+            key="sitrep-report",
+            markdown=head + text,
+            description=head + "The situation report",
         )
     html = report.with_suffix(".html")
     target = html if html.exists() else markdown
@@ -114,11 +140,13 @@ def publish_report(report: Path) -> None:
         key="sitrep-report-html",
         link=target.resolve().as_uri(),
         link_text=target.name,
-        description="The situation report on the machine that ran the flow",
+        description=head + "The situation report on the machine that ran the flow",
     )
 
 
-def publish_data_docs(settings: Settings, validations: list[dict[str, Any]]) -> None:
+def publish_data_docs(
+    settings: Settings, validations: list[dict[str, Any]], head: str = ""
+) -> None:
     """Great Expectations Data Docs of this run's validations under SITREP_HOME/gx_docs."""
     from expectations.data_docs import build_data_docs
 
@@ -127,5 +155,7 @@ def publish_data_docs(settings: Settings, validations: list[dict[str, Any]]) -> 
         key="sitrep-data-docs",
         link=index.as_uri(),
         link_text="Great Expectations Data Docs",
-        description=f"All {len(validations)} expectation results of this run, as GX renders them",
+        description=(
+            head + f"All {len(validations)} expectation results of this run, as GX renders them"
+        ),
     )

@@ -58,7 +58,17 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config f
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Load again even when the inputs are unchanged.")
 ]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress lines (errors still print).")
+]
+SummaryFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", help="table (counts on the terminal) or json (one summary object on stdout)."
+    ),
+]
 FORMATS = ("table", "csv", "json", "parquet")
+SUMMARY_FORMATS = ("table", "json")
 
 
 class UsageError(Exception):
@@ -126,14 +136,19 @@ def run(
         typer.Option("--source", "-s", help="Only this configured source (repeatable)."),
     ] = None,
     force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    fmt: SummaryFormatOpt = "table",
 ) -> None:
     """Run the whole pipeline for the configured sources.
 
     A source whose inputs are the very bytes of its last successful load (same settings and
     sitrep version) is recorded as unchanged and not loaded again; --force loads it anyway.
 
-    Example: sitrep run --config sitrep.toml --source dtm
+    Examples:
+      sitrep run --config sitrep.toml --source dtm
+      sitrep run --quiet --format json
     """
+    _check_summary_format(fmt)
     settings = _settings(config)
     try:
         sources = settings.sources()
@@ -146,7 +161,7 @@ def run(
             raise fail(f"no configured source named {', '.join(unknown)}; configured: {names}")
         sources = [s for s in sources if s.name in source]
     _check_kinds(sources)
-    failed = _run_pipeline(settings, sources, force)
+    failed = _run_pipeline(settings, sources, force, _Summary(fmt, quiet))
     raise typer.Exit(1 if failed else 0)
 
 
@@ -156,11 +171,16 @@ def load(
     paths: Annotated[list[str], typer.Argument(help="Files, folders or URLs of that kind.")],
     name: Annotated[str | None, typer.Option(help="Source name to record (default: kind).")] = None,
     force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    fmt: SummaryFormatOpt = "table",
 ) -> None:
     """Ingest files or URLs of one kind through the same pipeline.
 
-    Example: sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
+    Examples:
+      sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
+      sitrep load dtm data/samples/dtm/ --quiet --format json
     """
+    _check_summary_format(fmt)
     settings = _settings()
     try:
         check_kind(kind)
@@ -172,7 +192,7 @@ def load(
             raise fail(f"{p}: no such file or folder")
         locations.append(p if "://" in p else str(Path(p).resolve()))
     source = SourceConfig(name=name or kind, kind=kind, location=locations)
-    failed = _run_pipeline(settings, [source], force)
+    failed = _run_pipeline(settings, [source], force, _Summary(fmt, quiet))
     raise typer.Exit(2 if failed else 0)
 
 
@@ -185,36 +205,103 @@ def _check_kinds(sources: list[SourceConfig]) -> None:
             raise fail(f"source {s.name}: {exc}") from None
 
 
-def _run_pipeline(settings: Settings, sources: list[SourceConfig], force: bool = False) -> bool:
-    """Run the flow, print the counts table and where things are; True when it failed."""
+@dataclass(frozen=True)
+class _Summary:
+    """How `run` and `load` tell what happened: counts format, and progress or not."""
+
+    fmt: str = "table"
+    quiet: bool = False
+
+
+def _check_summary_format(fmt: str) -> None:
+    if fmt not in SUMMARY_FORMATS:
+        raise fail(f"--format must be one of {', '.join(SUMMARY_FORMATS)}")
+
+
+def _run_pipeline(
+    settings: Settings, sources: list[SourceConfig], force: bool, summary: _Summary
+) -> bool:
+    """Run the flow, print the counts (table or JSON) and where things are; True when failed."""
+    from flows.progress import show_progress
     from warehouse.status import run_counts
 
     for key, value in CONSOLE_LOGGING.items():
         os.environ.setdefault(key, value)
     started = time.time()
-    state = _run_flow(settings, sources, force)
+    with show_progress(not summary.quiet):
+        state = _run_flow(settings, sources, force, summary.quiet)
     flow_run_id = str(state.state_details.flow_run_id)
     rows = run_counts(settings.warehouse, flow_run_id)
-    _print_rows(rows, title="Rows per source and table")
-    failed = state.is_failed()
-    if failed:
-        for line in _failure_lines(state):
-            say_error(line)
-    out.print(f"warehouse: {settings.warehouse.resolve()}", highlight=False, soft_wrap=True)
+    failed = bool(state.is_failed())
+    lines = _failure_lines(state) if failed else []
     report = settings.reports_dir / "index.html"
+    fresh = report.exists() and report.stat().st_mtime >= started
+    if summary.fmt == "json":
+        found = report.resolve() if report.exists() else None
+        run = _RunResult(flow_run_id, failed, rows, lines, settings.warehouse.resolve(), found)
+        typer.echo(json.dumps(run_json(run, sources)))
+        for line in lines:
+            say_error(line)
+        return failed
+    _print_rows(rows, title="Rows per source and table")
+    for line in lines:
+        say_error(line)
+    out.print(f"warehouse: {settings.warehouse.resolve()}", highlight=False, soft_wrap=True)
     if report.exists():
-        fresh = report.stat().st_mtime >= started
         note = "" if fresh else "  (not rewritten: nothing new was loaded)"
         out.print(f"report:    {report.resolve()}{note}", highlight=False, soft_wrap=True)
     return failed
 
 
-def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> Any:
+@dataclass(frozen=True)
+class _RunResult:
+    """What a pipeline run did, as the CLI read it back from the warehouse."""
+
+    flow_run_id: str
+    failed: bool
+    counts: list[dict[str, Any]]
+    errors: list[str]
+    warehouse: Path
+    report: Path | None
+
+
+def run_json(run: _RunResult, sources: list[SourceConfig]) -> dict[str, Any]:
+    """The run as one JSON object: status, per source its tables' counts and its error."""
+    per_source = []
+    for s in sources:
+        counts = [r for r in run.counts if r["source"] == s.name]
+        mine = [e.removeprefix(f"{s.name}: ") for e in run.errors if e.startswith(f"{s.name}: ")]
+        status = counts[0]["status"] if counts else ("failed" if mine else "not run")
+        tables = [
+            {
+                "table": r["table"],
+                "rows_in": r["in"],
+                "rows_loaded": r["loaded"],
+                "rows_quarantined": r["quarantined"],
+            }
+            for r in counts
+            if r["table"] is not None
+        ]
+        error = "; ".join(mine) or None
+        per_source.append(
+            {"source": s.name, "kind": s.kind, "status": status, "tables": tables, "error": error}
+        )
+    return {
+        "status": "failed" if run.failed else "completed",
+        "flow_run_id": run.flow_run_id,
+        "sources": per_source,
+        "warehouse": str(run.warehouse),
+        "report": str(run.report) if run.report else None,
+        "errors": run.errors,
+    }
+
+
+def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool, quiet: bool) -> Any:
     """The pipeline's final state; a temporary Prefect API boots while the pipeline imports."""
     from flows.api_server import api_configured, prefect_api
     from flows.server import ServerStartError
 
-    if not api_configured():
+    if not api_configured() and not quiet:
         err.print(
             "Starting a temporary Prefect API (set PREFECT_API_URL to use a running server)…",
             style="dim",
@@ -230,10 +317,9 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool) -> A
             quiet_expected_failures()
             prewarm()  # Great Expectations imports on a thread meanwhile
             with serving():
-                err.print(
-                    f"Running {len(sources)} source(s): {', '.join(s.name for s in sources)}",
-                    style="dim",
-                )
+                if not quiet:
+                    names = ", ".join(s.name for s in sources)
+                    err.print(f"Running {len(sources)} source(s): {names}", style="dim")
                 home = str(settings.home.resolve())
                 with tags("sitrep", "cli"):  # found by the UI filter, like served runs
                     return pipeline(sources, home, force=force, return_state=True)

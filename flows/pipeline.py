@@ -23,6 +23,7 @@ from flows.console import CLI_SAYS
 from flows.fetch import FetchError, RawFile
 from flows.http import HttpError, redact, redact_log_records
 from flows.incremental import MarkedFile, input_fingerprint
+from flows.progress import rows, say
 from flows.runners import api_for_workers, in_process, task_runner
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, get_kind
@@ -106,7 +107,10 @@ def _network_error(task: object, task_run: object, state: object) -> bool:
 )
 def fetch(source: SourceConfig, home: str) -> list[RawFile]:
     """Every location of the source into the raw store."""
-    return get_kind(source.kind).fetch(source, Settings(home=Path(home)))
+    say("%s: fetching", source.name)
+    raws = get_kind(source.kind).fetch(source, Settings(home=Path(home)))
+    say("%s: fetched %d file%s", source.name, len(raws), "" if len(raws) == 1 else "s")
+    return raws
 
 
 @task(
@@ -118,6 +122,7 @@ def fetch(source: SourceConfig, home: str) -> list[RawFile]:
 def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str) -> SourceOutcome:
     """Transform every raw file, batch by batch: canonical rows to the lake, unusable rows to
     quarantine. Memory holds one batch, whatever the size of the files."""
+    say("%s: normalising", source.name)
     settings = Settings(home=Path(home))
     kind = get_kind(source.kind)
     outcome = SourceOutcome(source.name, kind.name, run_id, locations=[r.location for r in raws])
@@ -150,6 +155,9 @@ def normalise(source: SourceConfig, raws: list[RawFile], run_id: str, home: str)
         outcome.tables.append(
             TableLoad(table, good.close(), q_path, good.rows + bad.rows, good.rows, bad.rows)
         )
+    quarantined = sum(t.rows_quarantined for t in outcome.tables)
+    total = sum(t.rows_in for t in outcome.tables)
+    say("%s: normalised %s (%s quarantined)", source.name, rows(total), f"{quarantined:,}")
     return outcome
 
 
@@ -213,8 +221,10 @@ def _unreadable(
 def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
     """Rows repeating a key (`expectations.key_duplicates`), then each table's expectation
     suite over its lake file (DuckDB, bounded memory): failing rows move to quarantine."""
+    say("%s: validating", outcome.source)
     settings = Settings(home=Path(home))
     options = settings.storage_options()
+    before = sum(t.rows_quarantined for t in outcome.tables)
     for part in outcome.tables:
         if not part.lake_path:
             continue
@@ -235,6 +245,8 @@ def check(outcome: SourceOutcome, home: str) -> SourceOutcome:
                 f"{part.table}: {part.rows_quarantined} of {part.rows_in} rows quarantined, "
                 f"over the limit of {result.reject_rate_limit:.0%}"
             )
+    moved = sum(t.rows_quarantined for t in outcome.tables) - before
+    say("%s: validated (%s failed an expectation)", outcome.source, rows(moved))
     return outcome
 
 
@@ -299,6 +311,7 @@ def load_outcome(
                 [settings.lake_root, settings.quarantine_root], settings.storage_options()
             ),
         )
+    say("%s: loaded %s", source.name, rows(sum(t.rows_loaded for t in outcome.tables)))
     return outcome
 
 
@@ -423,6 +436,7 @@ def _fingerprint_to_load(
     with warehouse_slot():
         record_run(warehouse, request, "unchanged", None)
     get_run_logger().info("%s: inputs unchanged since its last load", source.name)
+    say("%s: unchanged since its last load, not loaded again", source.name)
     return None
 
 
@@ -488,7 +502,7 @@ def pipeline(
     chosen = sources if sources is not None else _configured(settings, only)
     run_id = _flow_run_id()
     failed, changed = _run_sources(chosen, str(settings.home.resolve()), run_id, force)
-    publish(settings, summarise(settings, run_id, write_report=changed))
+    publish(settings, summarise(settings, run_id, write_report=changed), failed)
     if failed:
         raise PipelineFailedError(failed)
 
