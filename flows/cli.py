@@ -148,7 +148,7 @@ def run(
       sitrep run --config sitrep.toml --source dtm
       sitrep run --quiet --format json
     """
-    _check_summary_format(fmt)
+    _check_format(fmt, SUMMARY_FORMATS)
     settings = _settings(config)
     try:
         sources = settings.sources()
@@ -180,7 +180,7 @@ def load(
       sitrep load dtm data/samples/dtm/displacement-admin1-tcd.json
       sitrep load dtm data/samples/dtm/ --quiet --format json
     """
-    _check_summary_format(fmt)
+    _check_format(fmt, SUMMARY_FORMATS)
     settings = _settings()
     try:
         check_kind(kind)
@@ -213,9 +213,10 @@ class _Summary:
     quiet: bool = False
 
 
-def _check_summary_format(fmt: str) -> None:
-    if fmt not in SUMMARY_FORMATS:
-        raise fail(f"--format must be one of {', '.join(SUMMARY_FORMATS)}")
+def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
+    """The one check of every command's --format, before anything is opened."""
+    if fmt not in choices:
+        raise fail(f"unknown format {fmt!r}{did_you_mean(fmt, choices)}; use {', '.join(choices)}")
 
 
 def _run_pipeline(
@@ -472,8 +473,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _check_output(fmt: str, out_file: Path | None) -> None:
-    if fmt not in FORMATS:
-        raise fail(f"--format must be one of {', '.join(FORMATS)}")
+    _check_format(fmt, FORMATS)
     if fmt == "parquet" and out_file is None:
         raise fail("--format parquet needs --out FILE.parquet")
     if fmt == "table" and out_file is not None:
@@ -540,10 +540,7 @@ def status(
     from warehouse.db import WarehouseMissingError
     from warehouse.status import source_status
 
-    if fmt not in ("table", "csv", "json"):
-        raise fail(
-            f"unknown format {fmt!r}{did_you_mean(fmt, FORMATS[:3])}; use table, csv or json"
-        )
+    _check_format(fmt, FORMATS[:3])
     settings = _settings()
     try:
         rows = source_status(settings.warehouse)
