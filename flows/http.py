@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import re
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -13,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import tenacity
 
 from transforms.errors import SitrepError
 
@@ -230,24 +230,47 @@ def get(
 ) -> httpx.Response:
     """GET with retries on timeouts, dropped connections, 429 and 5xx; raises HttpError.
 
-    A body cut short is a dropped connection (retried); one over `max_bytes` once decoded
-    (a gzip bomb, an endless stream) fails without being held in memory.
+    The one retry policy of sitrep (`retry_policy`): nothing above it retries a fetch. A body
+    cut short is a dropped connection (retried); one over `max_bytes` once decoded (a gzip
+    bomb, an endless stream) fails without being held in memory.
     """
-    for attempt in range(retries + 1):
-        try:
-            response = _get_capped(http, url, params, max_bytes)
-        except httpx.TransportError as exc:
-            if attempt == retries:
-                raise HttpError(url, f"{type(exc).__name__}: {exc}") from exc
-            time.sleep(_backoff(attempt, backoff, max_wait))
-            continue
-        if response.status_code in RETRY_STATUS and attempt < retries:
-            time.sleep(min(retry_after(response) or _backoff(attempt, backoff, max_wait), max_wait))
-            continue
-        if response.is_error:
-            raise HttpError(url, f"HTTP {response.status_code}", response.status_code)
-        return response
-    raise HttpError(url, "retries exhausted")  # pragma: no cover - loop always returns or raises
+    try:
+        response = retry_policy(retries, backoff, max_wait)(
+            _get_capped, http, url, params, max_bytes
+        )
+    except httpx.TransportError as exc:
+        raise HttpError(url, f"{type(exc).__name__}: {exc}") from exc
+    if response.is_error:
+        raise HttpError(url, f"HTTP {response.status_code}", response.status_code)
+    return response
+
+
+def retry_policy(retries: int, backoff: float, max_wait: float) -> tenacity.Retrying:
+    """`retries` more tries after the first on a transport error, 429 or 5xx, waiting what
+    `Retry-After` asks or else an exponential backoff with full jitter, at most `max_wait`.
+
+    When the tries run out, the last response is returned (the caller reports its status) or
+    the last transport error raised.
+    """
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(retries + 1),
+        retry=tenacity.retry_if_exception_type(httpx.TransportError)
+        | tenacity.retry_if_result(lambda r: r.status_code in RETRY_STATUS),
+        wait=_wait(backoff, max_wait),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+
+
+def _wait(backoff: float, cap: float) -> Callable[[tenacity.RetryCallState], float]:
+    """Seconds before the next try: the server's `Retry-After` when it sent one, else jitter."""
+    jitter = tenacity.wait_random_exponential(multiplier=backoff, max=cap)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        outcome = state.outcome
+        asked = None if outcome is None or outcome.failed else retry_after(outcome.result())
+        return min(asked, cap) if asked else jitter(state)
+
+    return wait
 
 
 def _get_capped(
@@ -282,11 +305,6 @@ def retry_after(response: httpx.Response, cap: float = 120.0) -> float | None:
     except (TypeError, ValueError):
         return None
     return min(max(when.timestamp() - time.time(), 0.0), cap)
-
-
-def _backoff(attempt: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter."""
-    return random.uniform(0, min(cap, base * 2**attempt))
 
 
 def paginate_next(

@@ -21,7 +21,7 @@ from flows import lake
 from flows.artifacts import publish, summarise
 from flows.console import CLI_SAYS
 from flows.fetch import FetchError, RawFile
-from flows.http import HttpError, redact, redact_log_records
+from flows.http import redact, redact_log_records
 from flows.incremental import MarkedFile, input_fingerprint
 from flows.progress import rows, say
 from flows.runners import api_for_workers, in_process, task_runner
@@ -82,31 +82,16 @@ class SourceOutcome:
     unreadable: int = 0
 
 
-def _network_error(task: object, task_run: object, state: object) -> bool:
-    """Retry a whole fetch only when the network failed after the client's own retries."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except FetchError as exc:
-        cause = exc.__cause__
-        return isinstance(cause, HttpError) and (cause.status is None or cause.status >= 429)
-    except Exception:
-        return False
-    return False
-
-
 @task(
     name="fetch",
     task_run_name="fetch-{source.name}",
     cache_policy=NONE,
     persist_result=False,
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_jitter_factor=0.5,
-    retry_condition_fn=_network_error,
     timeout_seconds=900,
 )
 def fetch(source: SourceConfig, home: str) -> list[RawFile]:
-    """Every location of the source into the raw store."""
+    """Every location of the source into the raw store (no task retries: `flows.http.get`
+    is the one owner of retries, and a source is fetched once per run)."""
     say("%s: fetching", source.name)
     raws = get_kind(source.kind).fetch(source, Settings(home=Path(home)))
     say("%s: fetched %d file%s", source.name, len(raws), "" if len(raws) == 1 else "s")
@@ -350,8 +335,10 @@ def run_source(
     pipeline_run_id: str | None = None,
     force: bool = False,
     raws: list[RawFile] | None = None,
+    fetch_error: str | None = None,
 ) -> SourceOutcome:
-    """One source end to end: fetch → normalise → validate → load (`raws`: already fetched).
+    """One source end to end: fetch → normalise → validate → load (`raws`: already fetched;
+    `fetch_error`: the pipeline's fetch failed, recorded here without fetching again).
 
     When the fetch brings nothing new (no file, or the very inputs of the source's last
     successful load: same bytes, settings and code), the run is recorded as `unchanged` and
@@ -360,6 +347,8 @@ def run_source(
     request = _request(source, pipeline_run_id or _flow_run_id())
     run_id, warehouse = request.load_run_id, Settings(home=Path(home)).warehouse
     try:
+        if fetch_error is not None:
+            raise FetchError(fetch_error)
         checked = raws is not None  # fetched and found new by the pipeline's own run
         raws = raws if raws is not None else fetch(source, home)
         fingerprint = _fingerprint_to_load(source, raws, home, request, force or checked)
@@ -442,16 +431,16 @@ def _fingerprint_to_load(
 
 def _fetched_unchanged(
     source: SourceConfig, home: str, run_id: str | None, force: bool
-) -> tuple[bool, list[RawFile] | None]:
+) -> tuple[bool, list[RawFile] | str]:
     """Fetch in the pipeline's own run, so a source with nothing new costs no subflow.
 
-    Returns (unchanged, raws); raws is None when this one attempt failed: the source's
-    subflow then fetches again, with its retries, and records why it fails.
+    Returns (unchanged, raws), or (False, why) when the fetch failed: the source's subflow
+    then records the failure without fetching again.
     """
     try:
-        raws = fetch.with_options(retries=0)(source, home)
-    except Exception:
-        return False, None
+        raws = fetch(source, home)
+    except Exception as exc:
+        return False, redact(one_line(exc))
     if force:
         return False, raws
     request = _request(source, run_id)
@@ -533,10 +522,11 @@ def _run_sources(
         for source in sources:
             with tags(f"source:{source.name}", f"kind:{source.kind}"):
                 if here:
-                    unchanged, raws = _fetched_unchanged(source, home, run_id, force)
+                    unchanged, got = _fetched_unchanged(source, home, run_id, force)
                     if unchanged:
                         continue
-                    state = run_source(source, home, run_id, force, raws, return_state=True)
+                    raws, why = (None, got) if isinstance(got, str) else (got, None)
+                    state = run_source(source, home, run_id, force, raws, why, return_state=True)
                     states.append((source, state))
                 else:
                     futures.append((source, source_task.submit(source, home, run_id, force)))
