@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from flows import http
-from flows.settings import Settings
+from flows.settings import Settings, SourceConfig
 from transforms.errors import SitrepError
 
 CHUNK = 2**20
@@ -100,6 +100,14 @@ def expand(location: str, patterns: tuple[str, ...]) -> list[str]:
     if not path.exists():
         raise FetchError(f"{location}: no such file or folder")
     return [location]
+
+
+def fetch_files(
+    source: SourceConfig, settings: Settings, patterns: tuple[str, ...]
+) -> list[RawFile]:
+    """The default fetch: every location (file, folder or URL) into the raw store."""
+    locations = [loc for where in source.location for loc in expand(where, patterns)]
+    return [fetch_location(loc, settings.raw_dir, settings=settings) for loc in locations]
 
 
 def fetch_location(

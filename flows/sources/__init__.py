@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import BinaryIO
 
-from flows.fetch import RawFile, expand, fetch_location
+from flows.fetch import RawFile, fetch_files
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import Settings, SourceConfig
 from transforms.lineage import Origin
@@ -17,14 +17,6 @@ from transforms.parsed import Parsed
 
 Transform = Callable[[bytes, Origin], Parsed]
 BatchTransform = Callable[[BinaryIO, Origin], Iterator[Parsed]]
-
-
-def fetch_files(
-    source: SourceConfig, settings: Settings, patterns: tuple[str, ...]
-) -> list[RawFile]:
-    """The default fetch: every location (file, folder or URL) into the raw store."""
-    locations = [loc for where in source.location for loc in expand(where, patterns)]
-    return [fetch_location(loc, settings.raw_dir, settings=settings) for loc in locations]
 
 
 @dataclass(frozen=True)

@@ -1,58 +1,59 @@
 """IOM DTM: the live API v3 (admin 0/1/2 per country), or saved JSON, HDX CSV and xlsx files.
 
-Live when the source lists `countries` in its params (ISO3 codes go as `Admin0Pcode`, other
-values as `CountryName`); its location is the API root, e.g.
-`https://dtmapi.iom.int/v3/displacement`. The subscription key comes from
-`SITREP_DTM_SUBSCRIPTION_KEY` and travels only in the `Ocp-Apim-Subscription-Key` header,
-only to the configured API origin (never along a redirect to another one).
+A location whose path ends in `/v3/displacement` is the API root, e.g.
+`https://dtmapi.iom.int/v3/displacement`; params `countries` (ISO3 codes go as
+`Admin0Pcode`, other values as `CountryName`), `admin_levels` and `filters`. The subscription
+key comes from `SITREP_DTM_SUBSCRIPTION_KEY` and travels only in the
+`Ocp-Apim-Subscription-Key` header, only to the configured API origin. The mark is the newest
+`reportingDate` read; DTM revises past rounds, so every run reads every round again (a
+snapshot: a load replaces what came from the same location).
 """
 
 from __future__ import annotations
 
 import re
 
-from flows import http, paged
-from flows.fetch import RawFile
-from flows.incremental import api_client
-from flows.settings import Settings, SourceConfig
-from flows.sources import Kind, fetch_files
+from flows import live_api
+from flows.fetch import FetchError
+from flows.sources import Kind
 from transforms import dtm
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 LEVELS = (0, 1, 2)
 ISO3 = re.compile(r"^[A-Z]{3}$")
+MARK = "reportingDate"
 
 
-def requests(source: SourceConfig) -> list[tuple[str, dict[str, str]]]:
-    """(URL, query) of every API call: each root, country and admin level asked for."""
-    levels = source.params.get("admin_levels", LEVELS)
-    calls = []
-    for root in source.location:
-        for country in source.params["countries"]:
-            query = {"Admin0Pcode" if ISO3.match(country) else "CountryName": country}
-            query.update({k: str(v) for k, v in source.params.get("filters", {}).items()})
-            calls += [(f"{root.rstrip('/')}/admin{level}", query) for level in levels]
-    return calls
+def read_all(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
+    """Each country and admin level asked for under one root, and the newest report date."""
+    countries = read.source.params.get("countries")
+    if not countries:
+        raise FetchError(f"source {read.source.name}: the DTM API needs params.countries")
+    levels = read.source.params.get("admin_levels", LEVELS)
+    root = read.url.rstrip("/")
+    pages: live_api.Pages = {}
+    for country in countries:
+        query = {"Admin0Pcode" if ISO3.match(country) else "CountryName": country}
+        query.update({k: str(v) for k, v in read.source.params.get("filters", {}).items()})
+        for level in levels:
+            url = f"{root}/admin{level}"
+            got = live_api.get(read.client, url, read.settings, query)
+            pages.update(live_api.by_query(url, [query], [got]))
+    return pages, live_api.newest_in(read, pages, "result", MARK)
 
 
-def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -> list[RawFile]:
-    """Live API responses when the source names countries, else the files or URLs given."""
-    if "countries" not in source.params:
-        return fetch_files(source, settings, patterns)
-    key = paged.credential(settings.dtm_subscription_key, "DTM", "SITREP_DTM_SUBSCRIPTION_KEY")
-    auth = http.BoundAuth(source.location, headers={KEY_HEADER: key})
-    with api_client(settings, source.location, auth) as client:
-        return [
-            paged.stored(settings, url, query, paged.get(client, url, settings, query))
-            for url, query in requests(source)
-        ]
-
+API = live_api.LiveApi(
+    route=r"/v3/displacement/?$",
+    read=read_all,
+    mark_field=MARK,
+    credential=live_api.Credential("DTM", "dtm_subscription_key", header=KEY_HEADER),
+)
 
 KIND = Kind(
     name="dtm",
     transform=dtm.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv", "*.xlsx"),
-    fetcher=fetch,
+    fetcher=API.fetcher(),
     batches=dtm.parse_batches,
 )

@@ -12,28 +12,27 @@ import logging
 
 import httpx
 
-from flows import http, paged
+from flows import http, live_api
 from flows.fetch import FetchError
-from flows.incremental import public, with_params
+from flows.live_api import public, with_params
 from flows.settings import Settings
 from flows.sources import Kind
-from flows.sources.idmc_idu import client_auth
+from flows.sources.idmc_idu import CLIENT_ID
 from transforms import idmc_gidd
 
-API_PATH = "/external-api/gidd/"
 log = logging.getLogger(__name__)
 
 
-def read_since(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:
+def read_since(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
     """The pages new since `mark` (all of them after a new release) and the mark they reach."""
     mark = read.mark
     if mark.get("year"):
         pages = walk(read.client, with_params(read.url, start_year=mark["year"]), read.settings)
         if release(pages[0]) == mark.get("last_updated"):
-            return paged.by_location(pages), next_mark(pages, mark)
+            return live_api.by_location(pages), next_mark(pages, mark)
         log.info("%s: new GIDD release %s, reading every year", public(read.url), release(pages[0]))
     pages = walk(read.client, read.url, read.settings)
-    return paged.by_location(pages), next_mark(pages, {})
+    return live_api.by_location(pages), next_mark(pages, {})
 
 
 def walk(client: httpx.Client, url: str, settings: Settings) -> list[httpx.Response]:
@@ -50,7 +49,7 @@ def release(page: httpx.Response) -> str | None:
     return str(body["last_updated"]) if body.get("last_updated") else None
 
 
-def next_mark(pages: list[httpx.Response], mark: paged.Mark) -> paged.Mark:
+def next_mark(pages: list[httpx.Response], mark: live_api.Mark) -> live_api.Mark:
     """The release of the first page and the latest year in any page (or the previous one)."""
     years = [
         int(row["year"])
@@ -62,10 +61,14 @@ def next_mark(pages: list[httpx.Response], mark: paged.Mark) -> paged.Mark:
     return {"last_updated": release(pages[0]), "year": max([previous, *years]) or None}
 
 
+API = live_api.LiveApi(
+    route="/external-api/gidd/", read=read_since, mark_field="year", credential=CLIENT_ID
+)
+
 KIND = Kind(
     name="idmc-gidd",
     transform=idmc_gidd.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv"),
-    fetcher=paged.marked_fetcher(API_PATH, read_since, client_auth),
+    fetcher=API.fetcher(),
 )

@@ -10,48 +10,24 @@ figure (the old version goes to `displacement_history`). The high-water mark (ne
 
 from __future__ import annotations
 
-import logging
-
-import httpx
-
-from flows import paged
-from flows.http import BoundAuth
-from flows.incremental import public
-from flows.settings import Settings
+from flows import live_api
 from flows.sources import Kind
 from transforms import idmc_idu
 
-API_PATH = "/external-api/idus/"
-log = logging.getLogger(__name__)
+# The IDMC client id, shared by the IDU and GIDD APIs.
+CLIENT_ID = live_api.Credential("IDMC", "idmc_client_id", param="client_id")
 
 
-def client_auth(settings: Settings, urls: list[str]) -> BoundAuth:
-    """The IDMC client id as a query parameter of requests to the configured API origins
-    only; FetchError saying what to set when missing."""
-    client_id = paged.credential(settings.idmc_client_id, "IDMC", "SITREP_IDMC_CLIENT_ID")
-    return BoundAuth(urls, params={"client_id": client_id})
-
-
-def read_window(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:
+def read_window(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
     """The one response of an API URL, and the newest `created_at` seen as its mark."""
-    response = paged.get(read.client, read.url, read.settings)
-    where = public(read.url)
-    seen = created_stamps(response)
-    since = read.mark.get("created_at", "")
-    fresh = sum(stamp > since for stamp in seen)
-    log.info("%s: %d records, %d created since %r", where, len(seen), fresh, since)
-    return {where: response}, {"created_at": max([since, *seen])}
+    response = live_api.get(read.client, read.url, read.settings)
+    pages = {live_api.public(read.url): response}
+    return pages, live_api.newest_in(read, pages, None, "created_at")
 
 
-def created_stamps(response: httpx.Response) -> list[str]:
-    """The `created_at` of every record of an IDU body (none when it is not a list)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    rows = body if isinstance(body, list) else []
-    return [str(r["created_at"]) for r in rows if isinstance(r, dict) and r.get("created_at")]
-
+API = live_api.LiveApi(
+    route="/external-api/idus/", read=read_window, mark_field="created_at", credential=CLIENT_ID
+)
 
 KIND = Kind(
     name="idmc-idu",
@@ -59,5 +35,5 @@ KIND = Kind(
     tables=("displacement",),
     patterns=("*.json", "*.csv"),
     snapshot=False,
-    fetcher=paged.marked_fetcher(API_PATH, read_window, client_auth),
+    fetcher=API.fetcher(),
 )

@@ -1,10 +1,11 @@
 """ReliefWeb reports: the live API v1 by country and date, paginated, or saved API responses.
 
-Live when the source lists `countries` (ISO3) in its params; its location is the API route,
-e.g. `https://api.reliefweb.int/v1/reports`. `SITREP_RELIEFWEB_APPNAME` names sitrep to the
-API. Params: `since` (ISO date, first run), `limit` (page size, default 100), `max_pages`.
-Incremental: later runs ask only for reports created since the newest one already loaded
-(less a day of overlap; reports read twice replace themselves by article id).
+A location whose path ends in `/v1/reports` is the live API, e.g.
+`https://api.reliefweb.int/v1/reports`. `SITREP_RELIEFWEB_APPNAME` names sitrep to the API.
+Params: `countries` (ISO3), `since` (ISO date, first run), `limit` (page size, default 100),
+`max_pages`.
+Incremental: the mark is the newest `date.created` read; later runs ask only for reports
+created since it (less a day of overlap; reports read twice replace themselves by article id).
 """
 
 from __future__ import annotations
@@ -13,18 +14,17 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pandas as pd
 
-from flows import http, paged
-from flows.fetch import RawFile
-from flows.incremental import api_client
-from flows.settings import Settings, SourceConfig
-from flows.sources import Kind, fetch_files
+from flows import live_api
+from flows.fetch import FetchError
+from flows.sources import Kind
 from transforms import reliefweb
 from transforms.readers import json_body
-from warehouse.article_marks import newest_published
 
 FIELDS = ("title", "body", "url_alias", "date", "source", "primary_country", "language")
 OVERLAP = timedelta(days=1)
+MARK = "fields.date.created"
 
 
 def query(country: str, since: str | None, offset: int, limit: int) -> dict[str, Any]:
@@ -44,51 +44,39 @@ def query(country: str, since: str | None, offset: int, limit: int) -> dict[str,
     return params
 
 
-def since(source: SourceConfig, settings: Settings) -> str | None:
-    """Where this run starts: the newest loaded report less the overlap, else `since`."""
-    mark = newest_published(settings.warehouse, source.name)
-    if mark is not None:
-        return (mark - OVERLAP).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    first = source.params.get("since")
+def since(read: live_api.Read) -> str | None:
+    """Where this run starts: the marked newest report less the overlap, else `since`."""
+    mark = read.mark.get(MARK)
+    if mark:
+        start = pd.Timestamp(mark)
+        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        return (start - OVERLAP).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    first = read.source.params.get("since")
     return f"{first}T00:00:00+00:00" if first and "T" not in str(first) else first
 
 
-def fetch(source: SourceConfig, settings: Settings, patterns: tuple[str, ...]) -> list[RawFile]:
-    """Live API pages when the source names countries, else the files or URLs given."""
-    if "countries" not in source.params:
-        return fetch_files(source, settings, patterns)
-    app = paged.credential(settings.reliefweb_appname, "ReliefWeb", "SITREP_RELIEFWEB_APPNAME")
-    start = since(source, settings)
-    out: list[RawFile] = []
-    auth = http.BoundAuth(source.location, params={"appname": app})
-    with api_client(settings, source.location, auth) as client:
-        for root in source.location:
-            for country in source.params["countries"]:
-                out += pages(client, root, country, start, source, settings)
-    return out
-
-
-def pages(
-    client: httpx.Client,
-    root: str,
-    country: str,
-    start: str | None,
-    source: SourceConfig,
-    settings: Settings,
-) -> list[RawFile]:
-    """Every page of one country's reports (offset/limit until the total is reached)."""
-    limit = int(source.params.get("limit", 100))
-
-    def params(page: int) -> dict[str, Any]:
-        return query(country, start, page * limit, limit)
+def read_since(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
+    """Every page of each country's reports created since the mark, and the newest read."""
+    countries = read.source.params.get("countries")
+    if not countries:
+        raise FetchError(f"source {read.source.name}: the ReliefWeb API needs params.countries")
+    start = since(read)
+    limit = int(read.source.params.get("limit", 100))
+    max_pages = int(read.source.params.get("max_pages", 50))
 
     def last(page: httpx.Response, n: int) -> bool:
         count, total = body_counts(page.content)
         return count < limit or (n + 1) * limit >= total
 
-    max_pages = int(source.params.get("max_pages", 50))
-    got = paged.numbered_pages(client, root, settings, params, last, max_pages, cap_is_error=False)
-    return [paged.stored(settings, root, params(n), page) for n, page in enumerate(got)]
+    pages: live_api.Pages = {}
+    for country in countries:
+
+        def params(page: int, country: str = country) -> dict[str, Any]:
+            return query(country, start, page * limit, limit)
+
+        got = live_api.numbered_pages(read, read.url, params, last, max_pages, cap_is_error=False)
+        pages.update(live_api.by_query(read.url, [params(n) for n in range(len(got))], got))
+    return pages, live_api.newest_in(read, pages, "data", MARK)
 
 
 def body_counts(body: bytes) -> tuple[int, int]:
@@ -100,11 +88,18 @@ def body_counts(body: bytes) -> tuple[int, int]:
         return 0, 0
 
 
+API = live_api.LiveApi(
+    route=r"/v1/reports/?$",
+    read=read_since,
+    mark_field=MARK,
+    credential=live_api.Credential("ReliefWeb", "reliefweb_appname", param="appname"),
+)
+
 KIND = Kind(
     name="reliefweb",
     transform=reliefweb.parse,
     tables=("articles", "article_facts"),
     patterns=("*.json",),
     snapshot=False,
-    fetcher=fetch,
+    fetcher=API.fetcher(),
 )

@@ -13,34 +13,29 @@ from typing import Any
 
 import httpx
 
-from flows import paged
+from flows import live_api
 from flows.fetch import FetchError
-from flows.incremental import public, with_params
-from flows.settings import Settings
+from flows.live_api import public, with_params
 from flows.sources import Kind
 from transforms import unhcr
 
-API_PATH = "/population/v1/"
 PAGE_SIZE = 1000
 MAX_PAGES = 1000
 
 
-def read_since(read: paged.Read) -> tuple[paged.Pages, paged.Mark]:
+def read_since(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
     """The pages from the marked year on, and the latest year they hold."""
     year = read.mark.get("year")
     limit = int(read.source.params.get("limit", PAGE_SIZE))
-    got = read_pages(read.client, with_params(read.url, yearFrom=year), read.settings, limit)
-    return paged.by_location(got), {"year": max([year or 0, *years(got)]) or None}
+    got = read_pages(read, with_params(read.url, yearFrom=year), limit)
+    return live_api.by_location(got), {"year": max([year or 0, *years(got)]) or None}
 
 
-def read_pages(
-    client: httpx.Client, url: str, settings: Settings, limit: int
-) -> list[httpx.Response]:
+def read_pages(read: live_api.Read, url: str, limit: int) -> list[httpx.Response]:
     """Pages 1 to the announced `maxPages` of one query; FetchError when a page cannot be had."""
-    return paged.numbered_pages(
-        client,
+    return live_api.numbered_pages(
+        read,
         url,
-        settings,
         lambda n: {"limit": limit, "page": n + 1},
         lambda page, n: n + 1 >= max_pages(page),
         MAX_PAGES,
@@ -67,10 +62,12 @@ def years(pages: list[httpx.Response]) -> list[int]:
     ]
 
 
+API = live_api.LiveApi(route="/population/v1/", read=read_since, mark_field="year")
+
 KIND = Kind(
     name="unhcr",
     transform=unhcr.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv", "*.xlsx"),
-    fetcher=paged.marked_fetcher(API_PATH, read_since),
+    fetcher=API.fetcher(),
 )
