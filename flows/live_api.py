@@ -21,7 +21,6 @@ from flows.settings import Settings, SourceConfig
 # Pages by the public location they are stored under.
 Pages = dict[str, httpx.Response]
 Mark = dict[str, Any]
-Fetcher = Callable[[SourceConfig, Settings, tuple[str, ...]], list[RawFile]]
 log = logging.getLogger(__name__)
 
 
@@ -78,34 +77,28 @@ class LiveApi:
     def is_live(self, location: str) -> bool:
         return "://" in location and re.search(self.route, httpx.URL(location).path) is not None
 
-    def fetcher(self) -> Fetcher:
-        """The kind's fetch: files and plain URLs as they are; each live location's pages
-        since its mark, stored with the marks of the whole source as they stand after."""
-
-        def fetch(
-            source: SourceConfig, settings: Settings, patterns: tuple[str, ...]
-        ) -> list[RawFile]:
-            live = [loc for loc in source.location if self.is_live(loc)]
-            rest = source.model_copy(
-                update={"location": [x for x in source.location if x not in live]}
-            )
-            raws = fetch_files(rest, settings, patterns) if rest.location else []
-            if not live:
-                return raws
-            marks = previous_marks(settings, source)
-            auth = self.credential.auth(settings, live) if self.credential else None
-            pages: Pages = {}
-            with api_client(settings, live, auth) as client:
-                for url in live:
-                    read = Read(client, url, marks.get(public(url)) or {}, source, settings)
-                    got, marks[public(url)] = self.read(read)
-                    pages.update(got)
-            return raws + [
-                marked(store(settings.raw_dir, where, page.content, ".json"), marks)
-                for where, page in pages.items()
-            ]
-
-        return fetch
+    def fetch(
+        self, source: SourceConfig, settings: Settings, patterns: tuple[str, ...]
+    ) -> list[RawFile]:
+        """A source's files and plain URLs as they are; each live location's pages since its
+        mark, stored with the marks of the whole source as they stand after."""
+        live = [loc for loc in source.location if self.is_live(loc)]
+        rest = source.model_copy(update={"location": [x for x in source.location if x not in live]})
+        raws = fetch_files(rest, settings, patterns) if rest.location else []
+        if not live:
+            return raws
+        marks = previous_marks(settings, source)
+        auth = self.credential.auth(settings, live) if self.credential else None
+        pages: Pages = {}
+        with api_client(settings, live, auth) as client:
+            for url in live:
+                read = Read(client, url, marks.get(public(url)) or {}, source, settings)
+                got, marks[public(url)] = self.read(read)
+                pages.update(got)
+        return raws + [
+            marked(store(settings.raw_dir, where, page.content, ".json"), marks)
+            for where, page in pages.items()
+        ]
 
 
 def api_client(

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from flows.fetch import RawFile, fetch_files
 from flows.kinds import UnknownKindError, check_kind, kind_names
+from flows.live_api import LiveApi
 from flows.settings import Settings, SourceConfig
 from transforms.lineage import Origin
 from transforms.parsed import Parsed
@@ -35,8 +36,12 @@ class Kind:
     )
     # A transform that reads an open file in batches of rows, for inputs larger than memory.
     batches: BatchTransform | None = None
+    # The kind's live API, when it has one: its locations are read by `LiveApi.fetch`.
+    live: LiveApi | None = None
 
     def fetch(self, source: SourceConfig, settings: Settings) -> list[RawFile]:
+        if self.live is not None:
+            return self.live.fetch(source, settings, self.patterns)
         return self.fetcher(source, settings, self.patterns)
 
     def parse(self, raw: RawFile, origin: Origin) -> Iterator[Parsed]:

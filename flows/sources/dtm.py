@@ -54,6 +54,6 @@ KIND = Kind(
     transform=dtm.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv", "*.xlsx"),
-    fetcher=API.fetcher(),
+    live=API,
     batches=dtm.parse_batches,
 )

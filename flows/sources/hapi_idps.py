@@ -64,5 +64,5 @@ KIND = Kind(
     transform=hapi.parse,
     tables=("displacement",),
     patterns=("*.csv", "*.json"),
-    fetcher=API.fetcher(),
+    live=API,
 )

@@ -70,5 +70,5 @@ KIND = Kind(
     transform=idmc_gidd.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv"),
-    fetcher=API.fetcher(),
+    live=API,
 )

@@ -35,5 +35,5 @@ KIND = Kind(
     tables=("displacement",),
     patterns=("*.json", "*.csv"),
     snapshot=False,
-    fetcher=API.fetcher(),
+    live=API,
 )

@@ -101,5 +101,5 @@ KIND = Kind(
     tables=("articles", "article_facts"),
     patterns=("*.json",),
     snapshot=False,
-    fetcher=API.fetcher(),
+    live=API,
 )

@@ -69,5 +69,5 @@ KIND = Kind(
     transform=unhcr.parse,
     tables=("displacement",),
     patterns=("*.json", "*.csv", "*.xlsx"),
-    fetcher=API.fetcher(),
+    live=API,
 )
