@@ -6,13 +6,12 @@ import codecs
 import re
 from typing import Any
 
-import ftfy
-
 from transforms.article_table import article, build, title_from
 from transforms.lineage import Origin
 from transforms.parsed import Parsed, Reject
 from transforms.sniff import refuse_nul
 from transforms.text_limits import MAX_ITEM_BYTES
+from transforms.text_repair import repair_mojibake
 
 # Greedy to the last non-space (lines come stripped): a lazy `.*?` before `\s*$` rescans a long
 # run of inner spaces from each of its positions.
@@ -46,7 +45,7 @@ def decode(raw: bytes, name: str = "article") -> str:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")
-    return ftfy.fix_text(text, uncurl_quotes=False)
+    return repair_mojibake(text)
 
 
 def article_row(text: str, name: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from transforms.extra import join_key
 from transforms.hxl_tags import HxlTable, read_csv, read_csv_batches
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import json_body
+from transforms.readers import envelope, json_body
 from transforms.schema import require_columns
 from transforms.sniff import content_kind
 
@@ -100,11 +100,10 @@ def hdx_rows(table: HxlTable, origin: Origin) -> Parsed:
 def api_records(raw: bytes, name: str) -> list[dict[str, Any]]:
     """The `result` list of a DTM API v3 envelope; InputError when the body is not one."""
     body = json_body(raw, name)
-    if not isinstance(body, dict) or not isinstance(body.get("result"), list):
-        raise InputError(f"{name}: not a DTM API v3 response (no 'result' list)")
+    records = envelope(body, name, "result", "a DTM API v3 response")
     if body.get("isSuccess") is False:
         raise InputError(f"{name}: DTM API reported failure: {body.get('errorMessages')}")
-    return body["result"]
+    return records
 
 
 def from_frame(raw: pd.DataFrame, origin: Origin, level: pd.Series, row_offset: int = 1) -> Parsed:

@@ -29,8 +29,11 @@ def merge(extra: pd.Series, notes: pd.DataFrame) -> pd.Series:
     return out
 
 
-def to_json(fields: pd.DataFrame) -> pd.Series:
-    """One JSON object per row of `fields`, missing values left out (None when all are)."""
+def to_json(fields: pd.DataFrame, columns: list[str] | None = None) -> pd.Series:
+    """One JSON object per row of `fields` (or of those of `columns` it has, in that order),
+    missing values left out, None when all are: the one encoding of `extra` for every kind."""
+    if columns is not None:
+        fields = fields[[c for c in columns if c in fields.columns]]
     return _concat_members(pd.Series(None, index=fields.index, dtype=object), members(fields))
 
 
@@ -62,10 +65,24 @@ def _member(name: str, values: pd.Series) -> pa.Array:
     if pd.api.types.is_integer_dtype(values.dtype):  # JSON writes integers as their digits
         digits = pa.array(values, from_pandas=True).cast(pa.string())
         return pc.binary_join_element_wise(key, digits, SEPARATOR, "")
+    if values.dtype == object and values.map(lambda v: isinstance(v, list | dict)).any():
+        values = values.map(lambda v: v if _missing(v) else json.dumps(v, ensure_ascii=False))
+        return _encoded(key, values)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     encoded = [key + json.dumps(_plain(v), ensure_ascii=False) + SEPARATOR for v in uniques]
     table = pa.array(encoded, type=pa.string())
     return table.take(pa.array(codes, mask=codes < 0, type=pa.int64()))
+
+
+def _encoded(key: str, json_text: pd.Series) -> pa.Array:
+    """`"name": <text as is>, ` per row of values already encoded as JSON; null if missing."""
+    codes, uniques = pd.factorize(json_text, use_na_sentinel=True)
+    table = pa.array([key + str(v) + SEPARATOR for v in uniques], type=pa.string())
+    return table.take(pa.array(codes, mask=codes < 0, type=pa.int64()))
+
+
+def _missing(value: Any) -> bool:
+    return not isinstance(value, list | dict) and bool(pd.isna(value))
 
 
 def _concat_members(current: pd.Series, added: pa.Array) -> pd.Series:

@@ -18,7 +18,7 @@ from transforms.hxl import parse_dates
 from transforms.hxl_tags import read_csv
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import json_body
+from transforms.readers import envelope, json_body
 from transforms.schema import require_columns
 from transforms.sniff import content_kind, utf8
 
@@ -73,10 +73,7 @@ def parse(raw: bytes, origin: Origin) -> Parsed:
 
 def api_records(raw: bytes, name: str) -> list[dict[str, Any]]:
     """The `data` list of a HAPI response; InputError when the body is not one."""
-    body = json_body(raw, name)
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise InputError(f"{name}: not a HAPI response (no 'data' list)")
-    return body["data"]
+    return envelope(json_body(raw, name), name, "data", "a HAPI response")
 
 
 def _text(raw: pd.DataFrame, name: str) -> pd.Series:

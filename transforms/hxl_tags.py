@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import ftfy
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -19,15 +18,8 @@ import pyarrow.csv as pacsv
 
 from transforms import sniff
 from transforms.parsed import InputError
+from transforms.text_repair import CONTINUATIONS, repair_mojibake
 
-# A lead byte of UTF-8 read as Latin-1/cp1252 followed by a continuation byte read the same way.
-CONTINUATIONS = (
-    "".join(map(chr, range(0x80, 0xC0)))
-    + "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
-    + "".join(map(chr, range(0x2018, 0x201F)))
-    + "\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
-)
-MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(CONTINUATIONS)}]")
 # The same pairs as UTF-8 bytes (U+00C2-U+00F4 are C3 82-C3 B4): a scan without decoding.
 MOJIBAKE_BYTES = re.compile(
     rb"\xc3[\x82-\xb4](?:" + b"|".join(re.escape(c.encode()) for c in CONTINUATIONS) + b")"
@@ -315,11 +307,6 @@ def decode(raw: bytes, name: str) -> str:
         except UnicodeDecodeError:
             continue
     return repair_mojibake(raw.decode("latin-1"))
-
-
-def repair_mojibake(text: str) -> str:
-    """Text with UTF-8-read-as-Latin-1 sequences put right; other text unchanged."""
-    return ftfy.fix_encoding(text) if MOJIBAKE.search(text) else text
 
 
 def _filled(value: object) -> bool:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from transforms.extra import join_key
+from transforms.extra import to_json as extra_to_json
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
-from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import by_content, column, extra_json, text, year_end, year_start
+from transforms.parsed import Parsed, first_problem, problem, split_rejects
+from transforms.readers import by_content, column, envelope, text, year_end, year_start
 from transforms.schema import SchemaDriftError, empty
 
 log = logging.getLogger(__name__)
@@ -115,11 +117,9 @@ def read_rows(raw: bytes, name: str) -> tuple[pd.DataFrame, int, str | None]:
     return frame, first_row, release
 
 
-def api_page(body: object, name: str) -> tuple[pd.DataFrame, int, str | None]:
+def api_page(body: Any, name: str) -> tuple[pd.DataFrame, int, str | None]:
     """The results of a GIDD API page, its first row number (1) and its `last_updated`."""
-    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-        raise InputError(f"{name}: not an IDMC GIDD API page (no 'results' list)")
-    frame = pd.DataFrame.from_records(body["results"])
+    frame = pd.DataFrame.from_records(envelope(body, name, "results", "an IDMC GIDD API page"))
     for col in ("event_codes", "event_codes_type"):
         if col in frame.columns:
             frame[col] = frame[col].map(_joined)
@@ -209,7 +209,7 @@ def figure_rows(kept: pd.DataFrame, layout: Layout, fig: Figure, values: pd.Seri
             "period_start": start,
             "period_end": end,
             "event_name": text(rows, "event_name"),
-            "extra": extra_json(
+            "extra": extra_to_json(
                 extra, ["country_name", "figure_rounded", "last_updated", *layout.extra]
             ),
             "source_record_id": record_ids(rows, layout, fig),

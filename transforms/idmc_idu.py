@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from transforms.extra import to_json as extra_to_json
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import by_content, column, extra_json, text
+from transforms.readers import by_content, column, text
 from transforms.schema import empty, require_columns
 from transforms.source_terms import mapped
 
@@ -126,7 +127,7 @@ def canonical(
             "period_end": end,
             "reported_on": created.dt.tz_localize(None).dt.normalize(),
             "event_name": text(raw, "event_name"),
-            "extra": extra_json(notes, EXTRA),
+            "extra": extra_to_json(notes, EXTRA),
         }
     )
 

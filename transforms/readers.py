@@ -103,18 +103,12 @@ def read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, int]:
     return table.frame, table.first_row
 
 
-def extra_json(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Per row, the given columns that have a value, as compact JSON with sorted keys."""
-    present = [c for c in columns if c in frame.columns]
-    records = frame[present].astype("object").where(frame[present].notna(), None)
-    return pd.Series(
-        [
-            json.dumps({k: v for k, v in sorted(r.items()) if v is not None}, ensure_ascii=False)
-            for r in records.to_dict("records")
-        ],
-        index=frame.index,
-        dtype="object",
-    )
+def envelope(body: Any, name: str, key: str, what: str) -> list[Any]:
+    """The records of a JSON API envelope: the list under `key` of an object; InputError
+    naming the file and what it should have been (`a DTM API v3 response`) otherwise."""
+    if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        raise InputError(f"{name}: not {what} (no {key!r} list)")
+    return body[key]
 
 
 def year_start(year: pd.Series) -> pd.Series:

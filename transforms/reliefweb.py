@@ -7,8 +7,8 @@ from typing import Any
 from transforms.article_table import article, build, title_from
 from transforms.html_text import to_text
 from transforms.lineage import Origin
-from transforms.parsed import InputError, Parsed, Reject
-from transforms.readers import json_body
+from transforms.parsed import Parsed, Reject
+from transforms.readers import envelope, json_body
 from transforms.text_limits import clipped, oversize_reason
 
 SITE = "https://reliefweb.int"
@@ -36,10 +36,8 @@ def parse(raw: bytes, origin: Origin) -> Parsed:
 
 def reports(raw: bytes, name: str) -> list[dict[str, Any]]:
     """The `data` list of a ReliefWeb API envelope; InputError when the body is not one."""
-    body = json_body(raw, name)
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise InputError(f"{name}: not a ReliefWeb API response (no 'data' list)")
-    return [r for r in body["data"] if isinstance(r, dict)]
+    records = envelope(json_body(raw, name), name, "data", "a ReliefWeb API response")
+    return [r for r in records if isinstance(r, dict)]
 
 
 def report_row(record: dict[str, Any], where: str) -> dict[str, Any]:

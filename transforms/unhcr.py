@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from transforms import unhcr_odp, unhcr_prmn
+from transforms.extra import to_json as extra_to_json
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import by_content, extra_json, text, year_end, year_start
+from transforms.readers import by_content, text, year_end, year_start
 from transforms.schema import SchemaDriftError, empty, require_columns
 from transforms.source_terms import terms
 
@@ -144,7 +145,7 @@ def metric_rows(kept: pd.DataFrame, layout: Wide, col: str, values: pd.Series) -
             "qualifier": "exact",
             "period_start": start if metric in FLOWS else end,
             "period_end": end,
-            "extra": extra_json(notes, ["origin_iso3", "population_type", *layout.extra]),
+            "extra": extra_to_json(notes, ["origin_iso3", "population_type", *layout.extra]),
             "source_record_id": rows["_year"].astype("string")
             + "|"
             + origin_iso.fillna("")

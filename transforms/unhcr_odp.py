@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.extra import to_json as extra_to_json
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import Parsed, first_problem, problem, split_rejects
 from transforms.places import country_iso3
-from transforms.readers import column, extra_json
+from transforms.readers import column
 from transforms.schema import empty
 from transforms.source_terms import mapped
 
@@ -117,7 +118,7 @@ def canonical(rows: pd.DataFrame) -> pd.DataFrame:
             "period_start": rows["day"],
             "period_end": rows["day"],
             "reported_on": rows["day"],
-            "extra": extra_json(notes, EXTRA),
+            "extra": extra_to_json(notes, EXTRA),
             "source_record_id": rows["id"],
         }
     ).reset_index(drop=True)

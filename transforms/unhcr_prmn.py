@@ -14,10 +14,10 @@ import zipfile
 import openpyxl
 import pandas as pd
 
+from transforms.extra import to_json as extra_to_json
 from transforms.figures import whole_numbers
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import InputError, Parsed, first_problem, problem, split_rejects
-from transforms.readers import extra_json
 from transforms.schema import empty, require_columns
 from transforms.sniff import check_workbook_size
 from transforms.source_terms import mapped
@@ -109,7 +109,7 @@ def monthly(rows: pd.DataFrame) -> pd.DataFrame:
             "qualifier": "exact",
             "period_start": end.dt.to_period("M").dt.start_time,
             "period_end": end,
-            "extra": extra_json(sums.rename(columns={REASON: "reason"}), ["lines", "reason"]),
+            "extra": extra_to_json(sums.rename(columns={REASON: "reason"}), ["lines", "reason"]),
             "source_record_id": end.dt.strftime("%Y-%m")
             + "|"
             + sums[REGION]
