@@ -136,3 +136,43 @@ def test_a_failing_url_is_asked_once_per_try_of_the_one_retry_policy(
     asked = [urlsplit(path).path for path, _ in srv.requests]
     # No task retry and no second fetch by the source's subflow: the HTTP policy alone.
     assert asked == ["/dtm.json"] * (live.http_retries + 1)
+
+
+def test_an_upgraded_warehouse_seeds_article_marks_from_its_newest_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse import db
+
+    every = db.migrations()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    monkeypatch.setattr(db, "migrations", lambda: [m for m in every if m[0] < 8])
+    db.migrate(con)  # a warehouse from before the one mark store
+    runs = [("r1", "feeds", "rss"), ("r2", "rw", "reliefweb"), ("r3", "old", "article-files")]
+    for run, source, kind in runs:
+        con.execute(
+            "INSERT INTO load_runs (load_run_id, source, kind, started_at, status) "
+            "VALUES (?, ?, ?, now(), 'loaded')",
+            [run, source, kind],
+        )
+    articles = [
+        ("a1", "feeds", "https://f.example/feed.xml", "2025-03-26 10:00:00+00"),
+        ("a2", "feeds", "https://f.example/feed.xml", "2025-03-28 09:30:00+00"),
+        ("a3", "rw", "https://api.example/v1/reports?offset=0&limit=1", "2025-03-02 08:00:00+00"),
+        ("a4", "old", "/data/a.txt", "2025-03-01 00:00:00+00"),
+    ]
+    for article_id, source, url, published in articles:
+        con.execute(
+            "INSERT INTO articles (article_id, source, source_record_id, source_url, "
+            "published_at) VALUES (?, ?, ?, ?, ?::TIMESTAMPTZ)",
+            [article_id, source, article_id, url, published],
+        )
+    monkeypatch.setattr(db, "migrations", lambda: every)
+    db.migrate(con)
+    rows = con.execute("SELECT source, value FROM source_watermarks").fetchall()
+    marks = {source: json.loads(value) for source, value in rows}
+    con.close()
+    feed, reports = "https://f.example/feed.xml", "https://api.example/v1/reports"
+    assert marks == {
+        "feeds": {feed: {"published_at": "2025-03-28T09:30:00+00:00"}},
+        "rw": {reports: {"fields.date.created": "2025-03-02T08:00:00+00:00"}},
+    }
