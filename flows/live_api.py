@@ -50,13 +50,15 @@ class Credential:
 
 @dataclass(frozen=True)
 class Read:
-    """One live API URL to read since its mark ({} on a first run), for a source."""
+    """One live API URL to read since its mark ({} on a first run), for a source; `field`
+    is the API's mark field."""
 
     client: httpx.Client
     url: str
     mark: Mark
     source: SourceConfig
     settings: Settings
+    field: str
 
 
 # The paginator of an API: the pages of one location since its mark, and the mark they reach.
@@ -92,7 +94,8 @@ class LiveApi:
         pages: Pages = {}
         with api_client(settings, live, auth) as client:
             for url in live:
-                read = Read(client, url, marks.get(public(url)) or {}, source, settings)
+                mark = marks.get(public(url)) or {}
+                read = Read(client, url, mark, source, settings, self.mark_field)
                 got, marks[public(url)] = self.read(read)
                 pages.update(got)
         return raws + [
@@ -154,20 +157,14 @@ def by_query(url: str, queries: list[Mapping[str, Any]], pages: list[httpx.Respo
     }
 
 
-def newest(read: Read, field: str, seen: list[str]) -> Mark:
-    """The mark `{field: newest value}` after reading `seen` values of it, with a log line
-    saying how many are newer than the previous mark."""
-    since = str(read.mark.get(field) or "")
+def newest(read: Read, pages: Pages, records: str | None) -> Mark:
+    """The mark after reading `pages`: `{field: the newest value}` of the API's mark field in
+    their records (or the previous mark), with a log line saying how many records are newer."""
+    seen = [v for page in pages.values() for v in field_values(page, records, read.field)]
+    since = str(read.mark.get(read.field) or "")
     fresh = sum(value > since for value in seen)
     log.info("%s: %d records, %d newer than %r", public(read.url), len(seen), fresh, since)
-    return {field: max([since, *seen]) or None}
-
-
-def newest_in(read: Read, pages: Pages, records: str | None, field: str) -> Mark:
-    """The mark after reading `pages`: the newest `field` of their records (see `newest`)."""
-    return newest(
-        read, field, [v for page in pages.values() for v in field_values(page, records, field)]
-    )
+    return {read.field: max([since, *seen]) or None}
 
 
 def field_values(page: httpx.Response, records: str | None, field: str) -> list[str]:

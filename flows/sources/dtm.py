@@ -39,7 +39,7 @@ def read_all(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
             url = f"{root}/admin{level}"
             got = live_api.get(read.client, url, read.settings, query)
             pages.update(live_api.by_query(url, [query], [got]))
-    return pages, live_api.newest_in(read, pages, "result", MARK)
+    return pages, live_api.newest(read, pages, "result")
 
 
 API = live_api.LiveApi(

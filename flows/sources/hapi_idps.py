@@ -40,7 +40,7 @@ def read_all(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
             read, read.url, query, lambda page, _: rows(page) < size, MAX_PAGES
         )
         pages.update(live_api.by_query(read.url, [query(n) for n in range(len(got))], got))
-    return pages, live_api.newest_in(read, pages, "data", MARK)
+    return pages, live_api.newest(read, pages, "data")
 
 
 def rows(page: httpx.Response) -> int:

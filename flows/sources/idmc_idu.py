@@ -22,7 +22,7 @@ def read_window(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
     """The one response of an API URL, and the newest `created_at` seen as its mark."""
     response = live_api.get(read.client, read.url, read.settings)
     pages = {live_api.public(read.url): response}
-    return pages, live_api.newest_in(read, pages, None, "created_at")
+    return pages, live_api.newest(read, pages, None)
 
 
 API = live_api.LiveApi(

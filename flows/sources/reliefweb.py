@@ -76,7 +76,7 @@ def read_since(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
 
         got = live_api.numbered_pages(read, read.url, params, last, max_pages, cap_is_error=False)
         pages.update(live_api.by_query(read.url, [params(n) for n in range(len(got))], got))
-    return pages, live_api.newest_in(read, pages, "data", MARK)
+    return pages, live_api.newest(read, pages, "data")
 
 
 def body_counts(body: bytes) -> tuple[int, int]:
