@@ -54,7 +54,11 @@ def input_fingerprint(source: SourceConfig, raws: list[RawFile]) -> str:
 def code_version() -> str:
     """A hash of the transforms, their reference data and the expectation suites: a change
     there normalises every source again; a change to the orchestration (flows/) does not."""
-    root = Path(__file__).resolve().parents[1]
+    return code_digest(Path(__file__).resolve().parents[1])
+
+
+def code_digest(root: Path) -> str:
+    """SHA-256 over the paths and bytes of the code and data files under CODE_FOLDERS."""
     digest = hashlib.sha256()
     for folder in CODE_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
