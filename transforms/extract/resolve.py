@@ -95,9 +95,15 @@ class ArticlePlaces:
         return items[bisect_left(starts, start) : bisect_left(starts, end)]
 
 
-def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
-    """Countries weighed by mention; admin names kept only where the article's countries allow."""
+def resolve(
+    mentions: list[Mention], text: str, prior: dict[str, float] | None = None
+) -> ArticlePlaces:
+    """Countries weighed by mention (and by the `prior` of the article's title, URL and
+    language); each admin name and town resolved to the candidate its neighbourhood names (a
+    parent unit or a country within the next words), else one of the article's countries
+    (the most named first), else the clearly largest namesake."""
     places = ArticlePlaces()
+    places.weights.update(prior or {})
     low = lowered(text)
     for m in mentions:
         if m.kind == "block":
@@ -108,19 +114,26 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
                 1.0 if m.kind == "country" else 0.5
             )
             places.located.append(Located(m.start, m.end, m.text, m.iso3, None, m.kind))
-    countries = set(places.weights)
-    for m in mentions:
-        if m.kind == "admin":
-            unit = pick_unit(m, countries, low[m.end : m.end + 20])
-            if unit is not None:
-                places.weights[unit.iso3] = places.weights.get(unit.iso3, 0.0) + 0.75
-                places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit, "unit"))
+    countries = dict(places.weights)
+    admins = [m for m in mentions if m.kind == "admin"]
+    for m in admins:
+        near = _near(m, mentions)
+        unit = pick_unit(m, countries, low[m.end : m.end + 20], near)
+        if unit is not None:
+            places.weights[unit.iso3] = places.weights.get(unit.iso3, 0.0) + 0.75
+            places.located.append(Located(m.start, m.end, m.text, unit.iso3, unit, "unit"))
     resolved = {p.start for p in places.located}
+    countries = dict(places.weights)
+    anchors = sorted((p.start, str(p.iso3)) for p in places.located if p.iso3)
     for m in mentions:
         if TITLE_BEFORE.search(low, max(0, m.start - 12), m.start):
             continue  # "Minister Perry Christie": a person, not the town of Perry
         # towns, and admin names no unit of the article's countries carries ("San Jose")
-        city = pick_city(m, countries) if m.cities and m.start not in resolved else None
+        if not m.cities or m.start in resolved:
+            continue
+        local = {iso3 for at, iso3 in anchors if -60 <= at - m.start <= 160}
+        local |= {c[0] for n in _near(m, mentions) for c in n.cities[:1]}
+        city = pick_city(m, countries, local)
         if city is not None:
             places.weights[city] = places.weights.get(city, 0.0) + 0.5
             places.located.append(Located(m.start, m.end, m.text, city, None, "city"))
@@ -129,22 +142,41 @@ def resolve(mentions: list[Mention], text: str) -> ArticlePlaces:
     return places
 
 
-def pick_city(m: Mention, countries: set[str]) -> str | None:
-    """The country of a town name: one the article names, else the clearly largest namesake."""
+def _near(m: Mention, mentions: list[Mention]) -> list[Mention]:
+    """Place mentions in the 80 characters after m: the admin chain the text names with it
+    ("Mitwaba territory in Haut-Katanga province", "Bor, Jonglei state")."""
+    return [n for n in mentions if m.end < n.start <= m.end + 80 and n.kind in ("admin", "city")]
+
+
+def pick_city(m: Mention, countries: dict[str, float], local: set[str] | None = None) -> str | None:
+    """The country of a town name: one named beside it, else the article's country that weighs
+    most, else the clearly largest namesake."""
+    beside = [c for c in m.cities if c[0] in (local or set())]
+    if beside:
+        return beside[0][0]
     inside = [c for c in m.cities if c[0] in countries]
     if inside:
-        return inside[0][0]
+        return max(inside, key=lambda c: countries[c[0]])[0]
     if countries or not m.cities:
         return None
     top = m.cities[0]
-    if len(m.cities) == 1:
-        return top[0]  # the only place of that name
-    return top[0] if top[1] >= 50_000 and top[1] >= 5 * m.cities[1][1] else None
+    others = [c for c in m.cities if c[0] != top[0]]
+    if not others:
+        return top[0]  # every place of that name is in one country
+    return top[0] if top[1] >= 50_000 and top[1] >= 5 * others[0][1] else None
 
 
-def pick_unit(m: Mention, countries: set[str], after: str) -> Unit | None:
-    """The unit a name means: in a country the article names, else only when unambiguous."""
-    units = [u for u in m.units if u.iso3 in countries]
+def pick_unit(
+    m: Mention, countries: dict[str, float], after: str, near: list[Mention] | None = None
+) -> Unit | None:
+    """The unit a name means: a child of a unit named right after it, else in a country the
+    article names, else only when unambiguous."""
+    parents = {u.pcode for n in near or [] for u in n.units}
+    chained = [u for u in m.units if u.parent in parents]
+    units = chained or [u for u in m.units if u.iso3 in countries]
+    if len({u.iso3 for u in units}) > 1:
+        best = max(countries.get(u.iso3, 0.0) for u in units)
+        units = [u for u in units if countries.get(u.iso3, 0.0) == best]
     if not units:
         if countries and len(m.text) < 5:
             return None
