@@ -1,6 +1,7 @@
 """Score `sitrep extract` on the labelled excerpts in ../shared and time it on scraped articles.
 
 Usage: .venv/bin/python bench/eval_extraction.py [--show-misses] [--label NAME] [--final]
+       [--no-context]
 Writes bench/results/extraction.json (under NAME, default "current", kept beside the other
 labels already there). Skips (exit 0) when ../shared/data/articles is absent.
 Each set is scored whole and on its development and test parts (bench/extraction_split.py);
@@ -106,14 +107,39 @@ def split(sets: dict[str, list[dict[str, str]]]) -> dict[tuple[str, str], str]:
     }
 
 
+def titles() -> dict[str, str]:
+    """Scraped article titles by URL (context for the IDMC excerpts, which name their URL)."""
+    out = {}
+    with (ARTICLES / "d4d_scraped_articles.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            if item.get("url") and item.get("title"):
+                out[_url_key(item["url"])] = item["title"]
+    return out
+
+
+def _url_key(url: str) -> str:
+    return url.strip().rstrip("/").casefold()
+
+
 def run_extract(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], float]:
-    """First (most salient) output row per id from the real `sitrep extract` command."""
+    """First (most salient) output row per id from the real `sitrep extract` command, with the
+    article's title and URL as context where the labelled set gives its URL."""
+    known = titles()
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
         with src.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["id", "text"])
+            writer = csv.DictWriter(fh, fieldnames=["id", "text", "title", "url"])
             writer.writeheader()
-            writer.writerows({"id": r["id"], "text": r["text"]} for r in rows)
+            writer.writerows(
+                {
+                    "id": r["id"],
+                    "text": r["text"],
+                    "title": known.get(_url_key(r["url"]), "") if r["url"] else "",
+                    "url": r["url"],
+                }
+                for r in rows
+            )
         started = time.perf_counter()
         subprocess.run(
             [
@@ -124,6 +150,7 @@ def run_extract(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], 
                 "text",
                 "--id-column",
                 "id",
+                *CONTEXT,
                 "--out",
                 str(dst),
             ],
@@ -135,6 +162,13 @@ def run_extract(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], 
         for row in _read(dst):
             first.setdefault(row["id"], row)
     return first, seconds
+
+
+CONTEXT = (
+    []
+    if "--no-context" in sys.argv  # the code before --title-column/--url-column (baseline)
+    else ["--title-column", "title", "--url-column", "url"]
+)
 
 
 def norm(text: str) -> str:

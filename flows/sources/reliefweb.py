@@ -103,7 +103,7 @@ def body_counts(body: bytes) -> tuple[int, int]:
 KIND = Kind(
     name="reliefweb",
     transform=reliefweb.parse,
-    tables=("articles", "article_facts"),
+    tables=("articles", "article_facts", "article_places"),
     patterns=("*.json",),
     snapshot=False,
     fetcher=fetch,

@@ -65,7 +65,7 @@ def has_newer(raw: RawFile, mark: pd.Timestamp) -> bool:
 KIND = Kind(
     name="rss",
     transform=rss.parse,
-    tables=("articles", "article_facts"),
+    tables=("articles", "article_facts", "article_places"),
     patterns=("*.xml", "*.rss", "*.atom"),
     snapshot=False,
     fetcher=fetch_new,

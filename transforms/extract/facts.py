@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
+from transforms.extract.about import AboutPlace, places_named
 from transforms.extract.dates import event_date
 from transforms.extract.numbers import Figure, figures
 from transforms.extract.places import PlaceFinder, gazetteer_places
@@ -55,7 +56,8 @@ def extract(
     and are the country of a figure whose sentence names none. `language` ("fr", "es", ...;
     from `articles.language`) selects the number style (a decimal comma in "1,2 million").
     """
-    return read_article(text, published, finder, title=title, url=url, language=language)[0]
+    facts, _ = read_article(text, published, finder, title=title, url=url, language=language)
+    return facts
 
 
 def read_article(
@@ -66,8 +68,8 @@ def read_article(
     title: str = "",
     url: str = "",
     language: str | None = None,
-) -> tuple[list[Fact], ArticlePlaces]:
-    """The facts of a text and every place it names, resolved (for `article_places`)."""
+) -> tuple[list[Fact], list[AboutPlace]]:
+    """The facts of a text and the places it names below the country (`article_places`)."""
     text = repair(text)
     finder = finder or gazetteer_places()
     places = resolve(finder.mentions(text), text, context_prior(finder, title, url))
@@ -76,7 +78,7 @@ def read_article(
         sent = Sentence(start, end, text[start:end])
         found.extend(sentence_facts(sent, places, published, language))
     ranked = sorted(found, key=lambda f: (-round(f.confidence, 1), f.position))
-    return distinct(ranked), places
+    return distinct(ranked), places_named(text, places)
 
 
 URL_WORDS = re.compile(r"[a-z]+")

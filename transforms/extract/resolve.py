@@ -16,6 +16,7 @@ LEVEL_WORDS = {  # this and TITLE_BEFORE on lower-cased text
     1: re.compile(r"^\s*(?:province|region|state|governorate|prefecture|department)\b"),
     2: re.compile(r"^\s*(?:territory|district|county|city|town|municipality|ville|commune)\b"),
 }
+POSSESSIVE = re.compile(r"^['’]s\b")
 TITLE_BEFORE = re.compile(
     r"\b(?:minister|president|mr|mrs|ms|dr|gen|general|governor|mayor|senator|colonel)\.?\s+$"
 )
@@ -177,13 +178,13 @@ def pick_unit(
     if len({u.iso3 for u in units}) > 1:
         best = max(countries.get(u.iso3, 0.0) for u in units)
         units = [u for u in units if countries.get(u.iso3, 0.0) == best]
+    level = next((lv for lv, rx in LEVEL_WORDS.items() if rx.match(after)), None)
     if not units:
-        if countries and len(m.text) < 5:
-            return None
+        if countries and level is None and (len(m.text) < 8 or POSSESSIVE.match(after)):
+            return None  # outside the article's countries, a short name is rather a word or name
         units = list(m.units) if len({u.iso3 for u in m.units}) == 1 else []
     if not units:
         return None
-    level = next((lv for lv, rx in LEVEL_WORDS.items() if rx.match(after)), None)
     preferred = [u for u in units if u.level == level] or sorted(units, key=lambda u: u.level)
     return preferred[0]
 
@@ -208,5 +209,8 @@ def country_name(iso3: str) -> str:
     row = table[table["iso3"] == iso3]
     if row.empty:
         return iso3
-    names = [str(row["name"].iloc[0]), *str(row["alt_names"].iloc[0]).split("|")]
+    name = str(row["name"].iloc[0])
+    if name and "(" not in name and "," not in name and len(name) <= 24:
+        return name  # the preferred term ("India", not a shorter name in another language)
+    names = [name, *str(row["alt_names"].iloc[0]).split("|")]
     return min((n for n in names if n and "(" not in n and "," not in n), key=len)
