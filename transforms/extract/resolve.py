@@ -146,7 +146,11 @@ def resolve(
 def _near(m: Mention, mentions: list[Mention]) -> list[Mention]:
     """Place mentions in the 80 characters after m: the admin chain the text names with it
     ("Mitwaba territory in Haut-Katanga province", "Bor, Jonglei state")."""
-    return [n for n in mentions if m.end < n.start <= m.end + 80 and n.kind in ("admin", "city")]
+    return [
+        n
+        for n in mentions
+        if m.end < n.start <= m.end + 80 and n.kind in ("admin", "city", "country")
+    ]
 
 
 def pick_city(m: Mention, countries: dict[str, float], local: set[str] | None = None) -> str | None:
@@ -174,7 +178,16 @@ def pick_unit(
     article names, else only when unambiguous."""
     parents = {u.pcode for n in near or [] for u in n.units}
     chained = [u for u in m.units if u.parent in parents]
-    units = chained or [u for u in m.units if u.iso3 in countries]
+    beside = {str(n.iso3) for n in near or [] if n.iso3} | {
+        u.iso3 for n in near or [] if len({v.iso3 for v in n.units}) == 1 for u in n.units
+    }
+    if not chained and beside and not any(u.iso3 in beside for u in m.units):
+        return None  # "Bor, Jonglei state": not the Bor of another country
+    units = (
+        chained
+        or [u for u in m.units if u.iso3 in beside]
+        or [u for u in m.units if u.iso3 in countries]
+    )
     if len({u.iso3 for u in units}) > 1:
         best = max(countries.get(u.iso3, 0.0) for u in units)
         units = [u for u in units if countries.get(u.iso3, 0.0) == best]
