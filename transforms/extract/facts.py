@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from urllib.parse import urlsplit
 
+from transforms import gazetteer
 from transforms.extract.about import AboutPlace, places_named
 from transforms.extract.dates import event_date
 from transforms.extract.numbers import Figure, figures
@@ -72,7 +74,9 @@ def read_article(
     """The facts of a text and the places it names below the country (`article_places`)."""
     text = repair(text)
     finder = finder or gazetteer_places()
-    places = resolve(finder.mentions(text), text, context_prior(finder, title, url))
+    context = context_of(finder, title, url)
+    places = resolve(finder.mentions(text), text, context.prior)
+    places.title_places = list(context.places)
     found: list[Fact] = []
     for start, end in sentences(text):
         sent = Sentence(start, end, text[start:end])
@@ -82,25 +86,76 @@ def read_article(
 
 
 URL_WORDS = re.compile(r"[a-z]+")
+# Country-code domains used as generic ones (.io, .tv, .co...): no evidence of a country.
+GENERIC_TLDS = frozenset(
+    [
+        "io",
+        "tv",
+        "co",
+        "me",
+        "fm",
+        "ly",
+        "ai",
+        "am",
+        "cc",
+        "ws",
+        "to",
+        "la",
+        "gg",
+        "im",
+        "is",
+        "it",
+        "ac",
+        "ag",
+        "as",
+        "bz",
+        "nu",
+        "sh",
+        "st",
+        "tk",
+        "vc",
+    ]
+)
 
 
-def context_prior(finder: PlaceFinder, title: str, url: str) -> dict[str, float]:
-    """Country weights from the title (any place it names) and the URL path (country names
-    and demonyms in its words: /report/democratic-republic-congo/...)."""
+@dataclass(frozen=True)
+class Context:
+    """What an article's title and URL say: country weights and the title's places."""
+
+    prior: dict[str, float]
+    places: tuple[Located, ...] = ()
+
+
+def context_of(finder: PlaceFinder, title: str, url: str) -> Context:
+    """Country weights from the title (any place it names), the URL path (country names and
+    demonyms in its words: /report/democratic-republic-congo/...) and a country-code domain;
+    and the admin units and towns the title names, resolved."""
     prior: dict[str, float] = {}
-    path = urlsplit(url if "//" in url else "//" + url).path if url else ""
-    words = " ".join(w.capitalize() for w in URL_WORDS.findall(path.lower()))
-    for source, weight in ((title, 1.5), (words, 1.0)):
-        if not source:
-            continue
-        for m in finder.mentions(source):
-            iso3 = m.iso3 if m.kind in ("country", "demonym") else None
-            if iso3 is None and source is title:
-                found = {u.iso3 for u in m.units} or {c[0] for c in m.cities[:1]}
-                iso3 = next(iter(found)) if len(found) == 1 else None
-            if iso3:
-                prior[iso3] = prior.get(iso3, 0.0) + weight
-    return prior
+    parts = urlsplit(url if "//" in url else "//" + url) if url else None
+    words = " ".join(w.capitalize() for w in URL_WORDS.findall(parts.path if parts else ""))
+    for source, weight in ((words, 1.0),):
+        for m in finder.mentions(source) if source else []:
+            if m.kind in ("country", "demonym") and m.iso3:
+                prior[m.iso3] = prior.get(m.iso3, 0.0) + weight
+    tld = (parts.hostname or "").rpartition(".")[2] if parts else ""
+    if len(tld) == 2 and tld not in GENERIC_TLDS:
+        iso3 = _iso2_to_iso3().get(tld.upper())
+        if iso3:
+            prior[iso3] = prior.get(iso3, 0.0) + 0.5
+    if not title:
+        return Context(prior)
+    named = resolve(finder.mentions(title), title, prior)
+    for p in named.located:
+        if p.iso3:
+            prior[p.iso3] = prior.get(p.iso3, 0.0) + (1.5 if p.kind == "country" else 1.0)
+    fine = tuple(p for p in named.located if p.kind in ("unit", "city"))
+    return Context(prior, fine)
+
+
+@cache
+def _iso2_to_iso3() -> dict[str, str]:
+    table = gazetteer.countries()
+    return {str(a): str(b) for a, b in zip(table["iso2"], table["iso3"], strict=True) if a}
 
 
 def distinct(facts: list[Fact]) -> list[Fact]:
@@ -244,6 +299,10 @@ def locate(
         return country
     if country is not None:
         return Located(at, at, country_name(str(country.iso3)), country.iso3, None, "country")
+    titled = [p for p in places.title_places if p.iso3 == iso3]
+    if titled:  # the sentence names no place at all: the place of the article's title
+        p = titled[0]
+        return Located(at, at, p.text, p.iso3, p.unit, "outside")
     return Located(at, at, country_name(iso3), iso3, None, "country") if iso3 else None
 
 

@@ -22,7 +22,7 @@ TITLE_BEFORE = re.compile(
 )
 NEAR = (
     r"\b(?:[Ii]n|[Ff]rom|to|at|around|near|across|towards|into|"
-    r"(?:town|city|village|district) of)\s+"
+    r"(?:town|city|village|district|parts|area|areas|outskirts|peninsula|island) of)\s+"
     r"(?:the\s+)?(?P<name>[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'-]*|de|del|do|da|dos|and\s+[A-Z]"
     r"[\w’'-]*)){0,3})"
 )
@@ -59,6 +59,7 @@ class ArticlePlaces:
     located: list[Located] = field(default_factory=list)
     blocked: list[Located] = field(default_factory=list)  # organisations named after places
     weights: dict[str, float] = field(default_factory=dict)
+    title_places: list[Located] = field(default_factory=list)  # units and towns of the title
     _starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _units: dict[str | None, Located | None] = field(default_factory=dict, repr=False)
 
