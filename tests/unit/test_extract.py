@@ -312,3 +312,19 @@ def test_regions_and_islands_outside_the_gazetteer_give_the_country() -> None:
 def test_a_person_after_a_title_is_not_a_town() -> None:
     fact = first("Prime Minister Perry Christie said an estimated 836 homes were destroyed.")
     assert (fact.iso3, fact.place_name) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Nearly 5,000 people have sought safety in villages in Ituri.", (5_000, "forced_to_flee")),
+        ("Over 1,000 people abandoned their homes in Djibo.", (1_000, "forced_to_flee")),
+        ("About 9,000 people were moved to evacuation centres in Albay.", (9_000, "sheltered")),
+        ("About 2,500 people have moved in with relatives in Kaya.", (2_500, "sheltered")),
+        ("The number of displaced people reached 45,000 in Cabo Delgado.", (45_000, "displaced")),
+        ("Some 6,000 people were affected and 2,000 displaced in Hiraan.", (2_000, "displaced")),
+    ],
+)
+def test_more_reporting_phrasings(text: str, want: tuple[int, str]) -> None:
+    fact = first(text)
+    assert (fact.figure, fact.term) == want
