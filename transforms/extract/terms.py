@@ -89,9 +89,9 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
         after = [t for t in terms if t.start >= fig.end]
         best = _nearest(sentence, fig, after)  # its verb, if it has one, follows it
         best = best if best is not None and best[1] <= 22 else _nearest(sentence, fig, terms)
-        if best is not None and best[1] > 22 and best[0].end <= fig.start:
-            if REACHED.match(low[best[0].end : fig.start]):  # "displaced people reached 45,000"
-                best = (best[0], 0.0)
+        late = best is not None and best[1] > 22 and best[0].end <= fig.start
+        if late and best is not None and REACHED.match(low[best[0].end : fig.start]):
+            best = (best[0], 0.0)  # "the number of displaced people reached 45,000"
         if best is None or best[1] > 22:
             return None
         unit = "households" if best[0].kind == "housing" else "people"
