@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from transforms import gazetteer
 from transforms.extract.numbers import MONTHS
@@ -117,9 +118,11 @@ def resolve(
             )
             places.located.append(Located(m.start, m.end, m.text, m.iso3, None, m.kind))
     countries = dict(places.weights)
-    admins = [m for m in mentions if m.kind == "admin"]
-    for m in admins:
-        near = _near(m, mentions)
+    starts = [m.start for m in mentions]
+    for m in mentions:
+        if m.kind != "admin":
+            continue
+        near = _near(m, mentions, starts)
         unit = pick_unit(m, countries, low[m.end : m.end + 20], near)
         if unit is not None:
             places.weights[unit.iso3] = places.weights.get(unit.iso3, 0.0) + 0.75
@@ -134,7 +137,7 @@ def resolve(
         if not m.cities or m.start in resolved:
             continue
         local = {iso3 for at, iso3 in anchors if -60 <= at - m.start <= 160}
-        local |= {c[0] for n in _near(m, mentions) for c in n.cities[:1]}
+        local |= {c[0] for n in _near(m, mentions, starts) for c in n.cities[:1]}
         city = pick_city(m, countries, local)
         if city is not None:
             places.weights[city] = places.weights.get(city, 0.0) + 0.5
@@ -144,14 +147,12 @@ def resolve(
     return places
 
 
-def _near(m: Mention, mentions: list[Mention]) -> list[Mention]:
+def _near(m: Mention, mentions: list[Mention], starts: list[int]) -> list[Mention]:
     """Place mentions in the 80 characters after m: the admin chain the text names with it
-    ("Mitwaba territory in Haut-Katanga province", "Bor, Jonglei state")."""
-    return [
-        n
-        for n in mentions
-        if m.end < n.start <= m.end + 80 and n.kind in ("admin", "city", "country")
-    ]
+    ("Mitwaba territory in Haut-Katanga province", "Bor, Jonglei state"). `starts` are the
+    mentions' starts, in order (mentions come left to right)."""
+    lo, hi = bisect_right(starts, m.end), bisect_right(starts, m.end + 80)
+    return [n for n in mentions[lo:hi] if n.kind in ("admin", "city", "country")]
 
 
 def pick_city(m: Mention, countries: dict[str, float], local: set[str] | None = None) -> str | None:
@@ -217,6 +218,7 @@ def nearby_names(sentence: str, offset: int, taken: list[Located]) -> list[Locat
     return out
 
 
+@cache
 def country_name(iso3: str) -> str:
     """A short, familiar name for a country (the shortest of its names)."""
     table = gazetteer.countries()
