@@ -328,3 +328,21 @@ def test_a_person_after_a_title_is_not_a_town() -> None:
 def test_more_reporting_phrasings(text: str, want: tuple[int, str]) -> None:
     fact = first(text)
     assert (fact.figure, fact.term) == want
+
+
+def test_a_dateline_is_context_not_the_place_of_the_first_figure() -> None:
+    fact = first(
+        "JUBA, South Sudan (Reuters) - About 800 people were displaced in Bor after clashes."
+    )
+    assert (fact.iso3, fact.place_name) == ("SSD", "Bor")
+
+
+def test_the_title_resolves_a_town_with_namesakes_in_other_countries() -> None:
+    text = "Plus de 3 000 ménages ont été déplacés vers Kaya, selon les autorités."
+    fact = extract(text, language="fr", title="Burkina : afflux de déplacés à Kaya")[0]
+    assert (fact.iso3, fact.place_name, fact.figure, fact.unit) == (
+        "BFA",
+        "Kaya",
+        3_000,
+        "households",
+    )

@@ -77,6 +77,8 @@ def read_article(
     context = context_of(finder, title, url)
     places = resolve(finder.mentions(text), text, context.prior)
     places.title_places = list(context.places)
+    dateline = DATELINE.match(text)
+    places.dateline_end = dateline.end() if dateline else 0
     found: list[Fact] = []
     for start, end in sentences(text):
         sent = Sentence(start, end, text[start:end])
@@ -86,6 +88,12 @@ def read_article(
 
 
 URL_WORDS = re.compile(r"[a-z]+")
+# "JUBA, South Sudan (Reuters) - ": where the story was filed, context for the country but
+# not the place of the figures of the first sentence.
+DATELINE = re.compile(
+    r"\s*[A-Z][A-Z.'’ -]{2,40}(?:,\s*[A-Z][\w.'’ -]{1,40}){0,2}\s*(?:\([^()\n]{1,40}\))?"
+    r"\s*(?:[-–—:]+)\s+"
+)
 # Country-code domains used as generic ones (.io, .tv, .co...): no evidence of a country.
 GENERIC_TLDS = frozenset(
     [
@@ -245,7 +253,7 @@ class SentencePlaces:
 
     @classmethod
     def of(cls, sent: Sentence, places: ArticlePlaces) -> SentencePlaces:
-        inside = places.within(sent.start, sent.end)
+        inside = places.within(max(sent.start, places.dateline_end), sent.end)
         taken = inside + places.blocked_from(sent.start, sent.end)
         return cls(
             units=[p for p in inside if p.kind == "unit"],

@@ -61,6 +61,7 @@ class ArticlePlaces:
     blocked: list[Located] = field(default_factory=list)  # organisations named after places
     weights: dict[str, float] = field(default_factory=dict)
     title_places: list[Located] = field(default_factory=list)  # units and towns of the title
+    dateline_end: int = 0  # where a dateline ("GOMA, Congo (Reuters) - ") ends, 0 without one
     _starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _units: dict[str | None, Located | None] = field(default_factory=dict, repr=False)
 
