@@ -346,3 +346,9 @@ def test_the_title_resolves_a_town_with_namesakes_in_other_countries() -> None:
         3_000,
         "households",
     )
+
+
+def test_without_context_a_large_town_beats_a_small_units_namesake() -> None:
+    assert first("Some 2,000 people fled Kaya after the attack.").iso3 == "BFA"
+    # ... and the article's country decides when it names one
+    assert extract("Some 2,000 people fled Kaya, in Chad's Lac province.")[0].iso3 == "TCD"

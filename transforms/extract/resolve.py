@@ -199,6 +199,10 @@ def pick_unit(
         if countries and level is None and (len(m.text) < 8 or POSSESSIVE.match(after)):
             return None  # outside the article's countries, a short name is rather a word or name
         units = list(m.units) if len({u.iso3 for u in m.units}) == 1 else []
+        homes = {u.iso3 for u in m.units}
+        big_elsewhere = bool(m.cities) and m.cities[0][1] >= 50_000
+        if not countries and big_elsewhere and not any(c[0] in homes for c in m.cities):
+            return None  # "Kaya": a town of 120,000 elsewhere, not a small unit's namesake
     if not units:
         return None
     preferred = [u for u in units if u.level == level] or sorted(units, key=lambda u: u.level)
