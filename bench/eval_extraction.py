@@ -1,7 +1,12 @@
 """Score `sitrep extract` on the labelled excerpts in ../shared and time it on scraped articles.
 
-Usage: .venv/bin/python bench/eval_extraction.py [--show-misses]
-Writes bench/results/extraction.json. Skips (exit 0) when ../shared/data/articles is absent.
+Usage: .venv/bin/python bench/eval_extraction.py [--show-misses] [--label NAME] [--final]
+       [--no-context]
+Writes bench/results/extraction.json (under NAME, default "current", kept beside the other
+labels already there). Skips (exit 0) when ../shared/data/articles is absent.
+Each set is scored whole and on its development and test parts (bench/extraction_split.py);
+--show-misses prints development-part misses only, and test-part scores are printed only
+with --final: the test part is not for reading while rules change.
 The labels are scored as given, wrong ones included (excerpt 222 is labelled 6600; its text
 says 66,000). The news texts are read from ../shared only and never copied into the repo.
 """
@@ -31,6 +36,13 @@ NOTE = (
     "66,000. First output row per id against the label; accuracy over the rows labelled for "
     "each field. Throughput: one process pinned to one core, after the one-off start-up."
 )
+SPLIT_NOTE = (
+    "Development and test parts by the seeded rule of bench/extraction_split.py (rows grouped "
+    "by article URL and by normalised excerpt text, 40% of groups to test). Rules were developed "
+    "on the dev part; the test part was scored, not read. 'baseline' is the code before the "
+    "December 2026 extraction work, 'current' the code of this commit."
+)
+FIELDS = ("figure", "unit", "term", "country", "location")
 PLACE_WORDS = re.compile(
     r"\b(?:the|city|town|province|region|district|state|county|governorate|territory|area|"
     r"prefecture|department|island|sub|of|in)\b"
@@ -45,6 +57,7 @@ def labelled_sets() -> dict[str, list[dict[str, str]]]:
         "idetect_test_excerpts_labelled": [
             _label(
                 r["excerpt_id"],
+                "",
                 r["excerpt"],
                 r["Quantity"],
                 r["Unit"],
@@ -57,6 +70,7 @@ def labelled_sets() -> dict[str, list[dict[str, str]]]:
         "idmc_fully_labelled": [
             _label(
                 str(i),
+                r["URL"],
                 r["Excerpt"],
                 r["Displacement figure"],
                 r["Reporting unit"],
@@ -75,18 +89,57 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def _label(*values: str) -> dict[str, str]:
-    keys = ("id", "text", "figure", "unit", "term", "country", "location")
+    keys = ("id", "url", "text", "figure", "unit", "term", "country", "location")
     return {k: (v.strip() if v and v.strip() else "") for k, v in zip(keys, values, strict=True)}
 
 
+def split(sets: dict[str, list[dict[str, str]]]) -> dict[tuple[str, str], str]:
+    """{(set name, row id): "dev" | "test"} by the one seeded rule of bench/extraction_split."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from extraction_split import parts
+
+    keyed = [
+        (f"{name}:{r['id']}", r["text"], r["url"]) for name, rows in sets.items() for r in rows
+    ]
+    found = parts(keyed)
+    return {
+        (name, r["id"]): found[f"{name}:{r['id']}"] for name, rows in sets.items() for r in rows
+    }
+
+
+def titles() -> dict[str, str]:
+    """Scraped article titles by URL (context for the IDMC excerpts, which name their URL)."""
+    out = {}
+    with (ARTICLES / "d4d_scraped_articles.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            if item.get("url") and item.get("title"):
+                out[_url_key(item["url"])] = item["title"]
+    return out
+
+
+def _url_key(url: str) -> str:
+    return url.strip().rstrip("/").casefold()
+
+
 def run_extract(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], float]:
-    """First (most salient) output row per id from the real `sitrep extract` command."""
+    """First (most salient) output row per id from the real `sitrep extract` command, with the
+    article's title and URL as context where the labelled set gives its URL."""
+    known = titles()
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
         with src.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["id", "text"])
+            writer = csv.DictWriter(fh, fieldnames=["id", "text", "title", "url"])
             writer.writeheader()
-            writer.writerows({"id": r["id"], "text": r["text"]} for r in rows)
+            writer.writerows(
+                {
+                    "id": r["id"],
+                    "text": r["text"],
+                    "title": known.get(_url_key(r["url"]), "") if r["url"] else "",
+                    "url": r["url"],
+                }
+                for r in rows
+            )
         started = time.perf_counter()
         subprocess.run(
             [
@@ -97,6 +150,7 @@ def run_extract(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], 
                 "text",
                 "--id-column",
                 "id",
+                *CONTEXT,
                 "--out",
                 str(dst),
             ],
@@ -108,6 +162,13 @@ def run_extract(rows: list[dict[str, str]]) -> tuple[dict[str, dict[str, str]], 
         for row in _read(dst):
             first.setdefault(row["id"], row)
     return first, seconds
+
+
+CONTEXT = (
+    []
+    if "--no-context" in sys.argv  # the code before --title-column/--url-column (baseline)
+    else ["--title-column", "title", "--url-column", "url"]
+)
 
 
 def norm(text: str) -> str:
@@ -198,23 +259,46 @@ def main() -> int:
         print(f"skipped: {ARTICLES} not found")
         return 0
     show = "--show-misses" in sys.argv
-    results: dict[str, object] = {"note": NOTE}
-    for name, rows in labelled_sets().items():
+    label = sys.argv[sys.argv.index("--label") + 1] if "--label" in sys.argv else "current"
+    sets = labelled_sets()
+    part_of = split(sets)
+    scored: dict[str, object] = {}
+    for name, rows in sets.items():
         first, seconds = run_extract(rows)
-        results[name] = {**score(rows, first), "command_seconds": round(seconds, 2)}
+        entry: dict[str, object] = {**score(rows, first), "command_seconds": round(seconds, 2)}
+        for part in ("dev", "test"):
+            entry[part] = score([r for r in rows if part_of[(name, r["id"])] == part], first)
+        scored[name] = entry
         if show:
-            _show(rows, first)
-    results["throughput"] = throughput()
+            _show([r for r in rows if part_of[(name, r["id"])] == "dev"], first)
+    for part in ("dev", "test"):  # both sets together, per part
+        both = {f: [0, 0] for f in FIELDS}
+        for name in sets:
+            one = scored[name][part]  # type: ignore[index]
+            for f in FIELDS:
+                if one[f]["accuracy"] is not None:
+                    both[f][0] += one[f]["labelled"] - len(one[f]["missed_ids"])
+                    both[f][1] += one[f]["labelled"]
+        scored[f"{part}_both_sets"] = {
+            f: {"accuracy": round(ok / n, 3) if n else None, "labelled": n}
+            for f, (ok, n) in both.items()
+        }
+    scored["throughput"] = throughput()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = {k: v for k, v in results.items() if k in ("baseline", "current") and k != label}
+    results = {"note": NOTE, "split": SPLIT_NOTE, **results, label: scored}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
-    for name in ("idetect_test_excerpts_labelled", "idmc_fully_labelled"):
-        part = results[name]
+    shown = ("dev", "test") if "--final" in sys.argv else ("dev",)  # test: read once, at the end
+    for name in (*sets, *(f"{p}_both_sets" for p in shown)):
+        part = scored[name]
         assert isinstance(part, dict)
-        print(
-            name,
-            {f: part[f]["accuracy"] for f in ("figure", "unit", "term", "country", "location")},
-        )
-    print("throughput", results["throughput"])
+        for p in shown:
+            if p in part:
+                print(f"{name} {p}", {f: part[p][f]["accuracy"] for f in FIELDS})
+            elif name.startswith(p):
+                print(name, {f: part[f]["accuracy"] for f in FIELDS})
+    print("throughput", scored["throughput"])
     return 0
 
 

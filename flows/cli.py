@@ -601,6 +601,12 @@ def extract(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the --out file if it exists.")
     ] = False,
+    title_column: Annotated[
+        str | None, typer.Option(help="Column holding a title: context for the places.")
+    ] = None,
+    url_column: Annotated[
+        str | None, typer.Option(help="Column holding a URL: its path is context too.")
+    ] = None,
 ) -> None:
     """Displacement facts found in each text of a CSV, one row per fact, most salient first.
 
@@ -622,9 +628,12 @@ def extract(
     try:
         with file.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
-            check_columns(reader.fieldnames or [], text_column, id_column)
+            context = [c for c in (title_column, url_column) if c]
+            check_columns(reader.fieldnames or [], text_column, id_column, *context)
             notes: list[str] = []
-            rows = list(extract_rows(reader, text_column, id_column, notes))
+            rows = list(
+                extract_rows(reader, text_column, id_column, notes, title_column, url_column)
+            )
     except (OSError, UnicodeDecodeError, MissingColumnError, csv.Error) as exc:
         raise fail(f"{file}: {exc}") from None
     for note in notes:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 from rapidfuzz import fuzz
 
-from transforms.extract import extract
+from transforms.extract.facts import read_article
 from transforms.lineage import Origin, add_lineage
 from transforms.parsed import Parsed, Reject
 from transforms.text_limits import MAX_EXTRACT_CHARS, MAX_TEXT_CHARS, cut_note, truncate
@@ -71,13 +71,15 @@ def build(
         kept.append(row)
     columns = [k for k in article("", "", "", "") if not k.startswith("_")]
     frame = pd.DataFrame(kept, columns=columns)
-    frame["language"] = [language(text_of(r)) for r in kept]
+    for r in kept:
+        r["_language"] = language(text_of(r))
+    frame["language"] = [r["_language"] for r in kept]
     frame["cluster_id"] = clusters(kept)
     frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
     frame["source_record_id"] = frame["article_id"]
     articles = add_lineage(frame, origin)
     return Parsed(
-        tables={"articles": articles, "article_facts": facts(kept, origin, notes)},
+        tables={"articles": articles, **read_facts(kept, origin, notes)},
         rejects={"articles": rejects} if rejects else {},
         notes=notes,
     )
@@ -96,12 +98,22 @@ def text_of(row: dict[str, Any]) -> str:
 def facts(
     rows: list[dict[str, Any]], origin: Origin, notes: list[str] | None = None
 ) -> pd.DataFrame:
-    """The `article_facts` rows of the articles, numbered from 1 per article, most salient first.
+    """The `article_facts` rows of the articles (see read_facts)."""
+    return read_facts(rows, origin, notes)["article_facts"]
 
-    Facts are read from the first MAX_EXTRACT_CHARS of an article (cut at a sentence or word
-    break); a note says so for each longer article.
+
+def read_facts(
+    rows: list[dict[str, Any]], origin: Origin, notes: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The `article_facts` rows of the articles, numbered from 1 per article, most salient
+    first, and their `article_places` (admin units and towns named, most mentioned first).
+
+    The title and URL are context for the places (the country they name), the article's
+    language chooses the number style. Facts are read from the first MAX_EXTRACT_CHARS of an
+    article (cut at a sentence or word break); a note says so for each longer article.
     """
     out = []
+    named = []
     for row in rows:
         published = _day(row.get("published_at"))
         text = text_of(row)
@@ -110,7 +122,14 @@ def facts(
             if notes is not None:
                 notes.append(extract_note(row.get("_where") or origin.name, len(text), len(read)))
             text = read
-        for fact_no, fact in enumerate(extract(text, published), start=1):
+        found, about = read_article(
+            text,
+            published,
+            title=row.get("title") or "",
+            url=row.get("url") or "",
+            language=row.get("_language"),
+        )
+        for fact_no, fact in enumerate(found, start=1):
             out.append(
                 {
                     "article_id": row["article_id"],
@@ -119,8 +138,28 @@ def facts(
                     "source_record_id": f"{row['article_id']}:{fact_no}",
                 }
             )
+        for place_no, place in enumerate(about, start=1):
+            named.append(
+                {
+                    "article_id": row["article_id"],
+                    "place_no": place_no,
+                    **{k: getattr(place, k) for k in PLACE_FIELDS},
+                    "source_record_id": f"{row['article_id']}:place:{place_no}",
+                }
+            )
     frame = pd.DataFrame(out, columns=["article_id", "fact_no", *FACT_FIELDS, "source_record_id"])
-    return add_lineage(frame, origin)
+    places = pd.DataFrame(
+        named, columns=["article_id", "place_no", *PLACE_FIELDS, "source_record_id"]
+    )
+    return {
+        "article_facts": add_lineage(frame, origin),
+        "article_places": add_lineage(places, origin),
+    }
+
+
+PLACE_FIELDS = (
+    "place_name", "iso3", "admin1_pcode", "admin2_pcode", "mentions", "first_sentence",
+)  # fmt: skip
 
 
 def extract_note(where: str, before: int, after: int) -> str:

@@ -78,10 +78,25 @@ ARTICLE_FACTS = pa.schema(
     ]
 )
 
+ARTICLE_PLACES = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("place_no", pa.int32(), nullable=False),
+        pa.field("place_name", pa.string()),
+        pa.field("iso3", pa.string()),
+        pa.field("admin1_pcode", pa.string()),
+        pa.field("admin2_pcode", pa.string()),
+        pa.field("mentions", pa.int32()),
+        pa.field("first_sentence", pa.string()),
+        *LINEAGE,
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "displacement": DISPLACEMENT,
     "articles": ARTICLES,
     "article_facts": ARTICLE_FACTS,
+    "article_places": ARTICLE_PLACES,
 }
 
 # Columns that identify a row inside its table (besides `source`).
@@ -89,6 +104,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "displacement": ("source", "source_record_id"),
     "articles": ("article_id",),
     "article_facts": ("article_id", "fact_no"),
+    "article_places": ("article_id", "place_no"),
 }
 
 METRICS = ("idp_stock", "new_displacement", "returnees", "refugees", "asylum_seekers")

@@ -27,6 +27,7 @@ REPLACE_KEYS: dict[str, tuple[str, ...]] = {
     "displacement": ("source", "source_record_id"),
     "articles": ("article_id",),
     "article_facts": ("article_id",),
+    "article_places": ("article_id",),
 }
 
 

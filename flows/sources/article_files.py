@@ -6,6 +6,6 @@ from transforms import articles
 KIND = Kind(
     name="article-files",
     transform=articles.parse,
-    tables=("articles", "article_facts"),
+    tables=("articles", "article_facts", "article_places"),
     patterns=("*.txt",),
 )

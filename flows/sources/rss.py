@@ -84,7 +84,7 @@ def with_pages(raw: RawFile, settings: Settings) -> RawFile:
 KIND = Kind(
     name="rss",
     transform=rss.parse,
-    tables=("articles", "article_facts"),
+    tables=("articles", "article_facts", "article_places"),
     patterns=("*.xml", "*.rss", "*.atom"),
     snapshot=False,
     fetcher=fetch_new,

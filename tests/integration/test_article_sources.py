@@ -72,14 +72,19 @@ def test_rss_second_run_reads_nothing_until_the_feed_has_a_new_item(
         assert get_kind("rss").fetch(source, settings) == []  # unchanged: nothing to read
         again = run_source(source, str(home))
     loaded = {t.table: t.rows_loaded for t in first.tables}
-    assert loaded == {"articles": 3, "article_facts": 5}
+    assert loaded["articles"] == 3 and loaded["article_facts"] == 5
+    assert loaded["article_places"] >= 3  # every article names at least one place
     assert {t.table: t.rows_loaded for t in again.tables} == loaded  # the new item's feed, whole
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute("select count(*), count(distinct article_id) from articles").fetchone()
         facts = con.execute(
             "select iso3, admin2_pcode, figure, term from article_facts where figure = 35000"
         ).fetchall()
+        places = con.execute(
+            "select count(*), count(distinct article_id), min(mentions) from article_places"
+        ).fetchone()
     assert rows == (3, 3)  # upserted by article id, no duplicates
+    assert places == (loaded["article_places"], 3, 1)  # replaced per article on the reload
     assert facts == [("COD", "CD6103", 35000, "displaced")]
 
 

@@ -75,3 +75,14 @@ def test_cp1252_and_mojibake_are_repaired() -> None:
     mojibake = quoted.encode("utf-8").decode("cp1252").encode("utf-8")  # "groupâ€™s"
     repaired = articles.parse(mojibake, origin()).tables["articles"]
     assert repaired["summary"][0] == "The group\u2019s advance displaced thousands."
+
+
+def test_seed_article_places_walikale_most_mentioned() -> None:
+    places = articles.parse(SEED.read_bytes(), origin()).tables["article_places"]
+    top = places.iloc[0]
+    assert (top["place_no"], top["place_name"], top["iso3"]) == (1, "Walikale", "COD")
+    assert (top["admin1_pcode"], top["admin2_pcode"]) == ("CD61", "CD6104")
+    assert top["mentions"] == places["mentions"].max() > places["mentions"].iloc[1]
+    assert list(places["place_no"]) == list(range(1, len(places) + 1))
+    assert set(places["source_record_id"]) >= {f"{top['article_id']}:place:1"}
+    assert places["source"].eq("article-files").all()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from transforms.extract import extract
+from transforms.extract.facts import read_article
 from transforms.extract.numbers import figures
 from transforms.extract.textfix import repair
 
@@ -20,16 +21,91 @@ def first(text: str, published: date | None = None):
     return found[0]
 
 
-def test_seed_article_gives_walikale_seven_million_displaced() -> None:
+def test_seed_article_national_figure_is_country_level_not_walikale() -> None:
     fact = first(SEED.read_text())
-    assert (fact.iso3, fact.place_name, fact.admin2_pcode, fact.admin1_pcode) == (
-        "COD", "Walikale", "CD6104", "CD61",
-    )  # fmt: skip
     assert (fact.figure, fact.unit, fact.term, fact.qualifier) == (
         7_000_000, "people", "displaced", "more_than",
     )  # fmt: skip
     assert "displacing over 7 million individuals" in fact.sentence
-    assert 0 < fact.confidence <= 1
+    # The clause names no place and the sentence only "eastern Congo": a country-level figure.
+    assert (fact.iso3, fact.place_name, fact.admin2_pcode, fact.admin1_pcode) == (
+        "COD", "eastern Congo", None, None,
+    )  # fmt: skip
+    assert 0 < fact.confidence < 0.95
+
+
+def test_seed_article_is_about_walikale_most() -> None:
+    _, about = read_article(SEED.read_text())
+    top = about[0]
+    assert (top.place_name, top.iso3, top.admin1_pcode, top.admin2_pcode) == (
+        "Walikale", "COD", "CD61", "CD6104",
+    )  # fmt: skip
+    assert top.mentions > max(p.mentions for p in about[1:])
+    assert "Walikale" in top.first_sentence
+    assert {"Goma", "Bukavu"} <= {p.place_name for p in about}
+
+
+def test_a_figure_takes_the_place_of_its_own_clause() -> None:
+    text = (
+        "Some 1,200 people are staying with host families in Kiwanja, while about 3,400 "
+        "households have gathered in schools in Masisi territory."
+    )
+    by_figure = {f.figure: f for f in extract(text)}
+    assert by_figure[3_400].place_name == "Masisi"
+    assert by_figure[3_400].admin2_pcode is not None
+    assert by_figure[1_200].place_name == "Kiwanja"
+
+
+def test_a_town_is_resolved_by_the_state_named_beside_it() -> None:
+    fact = first("Some 3,000 people fled to Bor, Jonglei state, after the attack.")
+    assert (fact.iso3, fact.place_name) == ("SSD", "Bor")
+
+
+def test_the_title_gives_the_country_of_a_sentence_naming_none() -> None:
+    text = "A total of 1,964 households were displaced."
+    assert first(text).iso3 is None
+    fact = extract(text, title="Floods in Rio Grande do Sul, Brazil")[0]
+    assert fact.iso3 == "BRA"
+    assert extract(text, url="https://example.org/news/brazil-floods-2017")[0].iso3 == "BRA"
+
+
+def test_a_province_of_a_country_outside_the_ocha_gazetteer_gives_its_country() -> None:
+    fact = first("In Jammu and Kashmir, more than 1,500 people were displaced by shelling.")
+    assert fact.iso3 == "IND"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "want"),
+    [
+        (
+            "Près de 12 000 personnes ont fui les violences autour de Bunia.",
+            "fr",
+            ("COD", 12_000, "people", "forced_to_flee", "approximately"),
+        ),
+        (
+            "Plus de 1,2 million de personnes sont déplacées au Nord-Kivu.",
+            "fr",
+            ("COD", 1_200_000, "people", "displaced", "more_than"),
+        ),
+        (
+            "Des milliers de familles ont été évacuées à Goma.",
+            "fr",
+            ("COD", 1_000, "households", "evacuated", "more_than"),
+        ),
+        (
+            "Más de 3 000 familias fueron evacuadas en Colombia.",
+            "es",
+            ("COL", 3_000, "households", "evacuated", "more_than"),
+        ),
+    ],
+)
+def test_french_and_spanish(text: str, language: str, want: tuple[object, ...]) -> None:
+    fact = extract(text, language=language)[0]
+    assert (fact.iso3, fact.figure, fact.unit, fact.term, fact.qualifier) == want
+
+
+def test_romance_vague_words_are_not_figures_in_english() -> None:
+    assert extract("Residents fled miles away from Goma.", language="en") == []
 
 
 @pytest.mark.parametrize(
@@ -236,3 +312,43 @@ def test_regions_and_islands_outside_the_gazetteer_give_the_country() -> None:
 def test_a_person_after_a_title_is_not_a_town() -> None:
     fact = first("Prime Minister Perry Christie said an estimated 836 homes were destroyed.")
     assert (fact.iso3, fact.place_name) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Nearly 5,000 people have sought safety in villages in Ituri.", (5_000, "forced_to_flee")),
+        ("Over 1,000 people abandoned their homes in Djibo.", (1_000, "forced_to_flee")),
+        ("About 9,000 people were moved to evacuation centres in Albay.", (9_000, "sheltered")),
+        ("About 2,500 people have moved in with relatives in Kaya.", (2_500, "sheltered")),
+        ("The number of displaced people reached 45,000 in Cabo Delgado.", (45_000, "displaced")),
+        ("Some 6,000 people were affected and 2,000 displaced in Hiraan.", (2_000, "displaced")),
+    ],
+)
+def test_more_reporting_phrasings(text: str, want: tuple[int, str]) -> None:
+    fact = first(text)
+    assert (fact.figure, fact.term) == want
+
+
+def test_a_dateline_is_context_not_the_place_of_the_first_figure() -> None:
+    fact = first(
+        "JUBA, South Sudan (Reuters) - About 800 people were displaced in Bor after clashes."
+    )
+    assert (fact.iso3, fact.place_name) == ("SSD", "Bor")
+
+
+def test_the_title_resolves_a_town_with_namesakes_in_other_countries() -> None:
+    text = "Plus de 3 000 ménages ont été déplacés vers Kaya, selon les autorités."
+    fact = extract(text, language="fr", title="Burkina : afflux de déplacés à Kaya")[0]
+    assert (fact.iso3, fact.place_name, fact.figure, fact.unit) == (
+        "BFA",
+        "Kaya",
+        3_000,
+        "households",
+    )
+
+
+def test_without_context_a_large_town_beats_a_small_units_namesake() -> None:
+    assert first("Some 2,000 people fled Kaya after the attack.").iso3 == "BFA"
+    # ... and the article's country decides when it names one
+    assert extract("Some 2,000 people fled Kaya, in Chad's Lac province.")[0].iso3 == "TCD"

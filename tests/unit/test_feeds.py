@@ -117,11 +117,17 @@ def test_reliefweb_reports_use_body_created_date_and_url_alias() -> None:
     assert first["url"].endswith("/sample-flash-update-3")
     assert first["published_at"] == datetime(2025, 3, 19, 10, 0, tzinfo=UTC)
     assert first["summary"].startswith("Since 10 March, clashes")
-    [fact, households] = parsed.tables["article_facts"].to_dict("records")
+    [fact, households, french] = parsed.tables["article_facts"].to_dict("records")
     assert (fact["iso3"], fact["place_name"], fact["figure"], fact["qualifier"]) == (
         "COD", "Rutshuru", 52_000, "more_than",
     )  # fmt: skip
     assert (households["figure"], households["unit"]) == (3_400, "households")
+    assert households["place_name"] == "Masisi"  # its own clause, not the Kiwanja of the other
+    # The French report ("Environ 8 000 personnes ont fui ... Kalehe, au Sud-Kivu") is read too.
+    assert (french["place_name"], french["admin2_pcode"], french["figure"], french["term"]) == (
+        "Kalehe", "CD6205", 8_000, "forced_to_flee",
+    )  # fmt: skip
+    assert french["qualifier"] == "approximately"
 
 
 @pytest.mark.parametrize(

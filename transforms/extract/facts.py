@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from urllib.parse import urlsplit
 
+from transforms import gazetteer
+from transforms.extract.about import AboutPlace, places_named
 from transforms.extract.dates import event_date
 from transforms.extract.numbers import Figure, figures
 from transforms.extract.places import PlaceFinder, gazetteer_places
@@ -39,16 +44,126 @@ class Fact:
 
 
 def extract(
-    text: str, published: date | None = None, finder: PlaceFinder | None = None
+    text: str,
+    published: date | None = None,
+    finder: PlaceFinder | None = None,
+    *,
+    title: str = "",
+    url: str = "",
+    language: str | None = None,
 ) -> list[Fact]:
-    """The facts of a text, most salient first (confidence tier, then order in the text)."""
+    """The facts of a text, most salient first (confidence tier, then order in the text).
+
+    `title` and `url` are context: the countries they name weigh for every place of the text
+    and are the country of a figure whose sentence names none. `language` ("fr", "es", ...;
+    from `articles.language`) selects the number style (a decimal comma in "1,2 million").
+    """
+    facts, _ = read_article(text, published, finder, title=title, url=url, language=language)
+    return facts
+
+
+def read_article(
+    text: str,
+    published: date | None = None,
+    finder: PlaceFinder | None = None,
+    *,
+    title: str = "",
+    url: str = "",
+    language: str | None = None,
+) -> tuple[list[Fact], list[AboutPlace]]:
+    """The facts of a text and the places it names below the country (`article_places`)."""
     text = repair(text)
-    places = resolve((finder or gazetteer_places()).mentions(text), text)
+    finder = finder or gazetteer_places()
+    context = context_of(finder, title, url)
+    places = resolve(finder.mentions(text), text, context.prior)
+    places.title_places = list(context.places)
+    dateline = DATELINE.match(text)
+    places.dateline_end = dateline.end() if dateline else 0
     found: list[Fact] = []
     for start, end in sentences(text):
-        found.extend(sentence_facts(Sentence(start, end, text[start:end]), places, published))
+        sent = Sentence(start, end, text[start:end])
+        found.extend(sentence_facts(sent, places, published, language))
     ranked = sorted(found, key=lambda f: (-round(f.confidence, 1), f.position))
-    return distinct(ranked)
+    return distinct(ranked), places_named(text, places)
+
+
+URL_WORDS = re.compile(r"[a-z]+")
+# "JUBA, South Sudan (Reuters) - ": where the story was filed, context for the country but
+# not the place of the figures of the first sentence.
+DATELINE = re.compile(
+    r"\s*[A-Z][A-Z.'’ -]{2,40}(?:,\s*[A-Z][\w.'’ -]{1,40}){0,2}\s*(?:\([^()\n]{1,40}\))?"
+    r"\s*(?:[-–—:]+)\s+"
+)
+# Country-code domains used as generic ones (.io, .tv, .co...): no evidence of a country.
+GENERIC_TLDS = frozenset(
+    [
+        "io",
+        "tv",
+        "co",
+        "me",
+        "fm",
+        "ly",
+        "ai",
+        "am",
+        "cc",
+        "ws",
+        "to",
+        "la",
+        "gg",
+        "im",
+        "is",
+        "it",
+        "ac",
+        "ag",
+        "as",
+        "bz",
+        "nu",
+        "sh",
+        "st",
+        "tk",
+        "vc",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an article's title and URL say: country weights and the title's places."""
+
+    prior: dict[str, float]
+    places: tuple[Located, ...] = ()
+
+
+def context_of(finder: PlaceFinder, title: str, url: str) -> Context:
+    """Country weights from the title (any place it names), the URL path (country names and
+    demonyms in its words: /report/democratic-republic-congo/...) and a country-code domain;
+    and the admin units and towns the title names, resolved."""
+    prior: dict[str, float] = {}
+    parts = urlsplit(url if "//" in url else "//" + url) if url else None
+    words = " ".join(w.capitalize() for w in URL_WORDS.findall(parts.path if parts else ""))
+    for source, weight in ((words, 1.0),):
+        for m in finder.mentions(source) if source else []:
+            if m.kind in ("country", "demonym") and m.iso3:
+                prior[m.iso3] = prior.get(m.iso3, 0.0) + weight
+    tld = (parts.hostname or "").rpartition(".")[2] if parts else ""
+    if len(tld) == 2 and tld not in GENERIC_TLDS:
+        iso3 = _iso2_to_iso3().get(tld.upper())
+        if iso3:
+            prior[iso3] = prior.get(iso3, 0.0) + 0.5
+    if not title:
+        return Context(prior)
+    named = resolve(finder.mentions(title), title, prior)
+    for p in named.located:
+        if p.iso3:
+            prior[p.iso3] = prior.get(p.iso3, 0.0) + (1.5 if p.kind == "country" else 1.0)
+    fine = tuple(p for p in named.located if p.kind in ("unit", "city"))
+    return Context(prior, fine)
+
+
+@cache
+def _iso2_to_iso3() -> dict[str, str]:
+    table = gazetteer.countries()
+    return {str(a): str(b) for a, b in zip(table["iso2"], table["iso3"], strict=True) if a}
 
 
 def distinct(facts: list[Fact]) -> list[Fact]:
@@ -72,9 +187,11 @@ class Sentence:
     text: str
 
 
-def sentence_facts(sent: Sentence, places: ArticlePlaces, published: date | None) -> list[Fact]:
+def sentence_facts(
+    sent: Sentence, places: ArticlePlaces, published: date | None, language: str | None = None
+) -> list[Fact]:
     """Facts whose figure is in this sentence."""
-    found = figures(sent.text)
+    found = figures(sent.text, language)
     if not found:
         return []
     terms = term_mentions(sent.text)
@@ -84,7 +201,7 @@ def sentence_facts(sent: Sentence, places: ArticlePlaces, published: date | None
     when = event_date(sent.text, published)  # one date per sentence, read only when it has facts
     here = SentencePlaces.of(sent, places)
     return [
-        make_fact(sent, fig, r, locate(sent.start + fig.num_start, here, places), when)
+        make_fact(sent, fig, r, locate(sent.start + fig.num_start, here, places, sent), when)
         for fig, r in readings
     ]
 
@@ -111,12 +228,17 @@ def make_fact(
 
 
 def confidence(fig: Figure, reading: Reading, where: Located | None) -> float:
-    """A rough 0-1 score: a term right by the figure, a counted noun, digits, a known place."""
+    """A rough 0-1 score: a term right by the figure, a counted noun, digits, a known place
+    in the figure's own clause (a country-level place, or one from another clause, costs)."""
     score = 0.45
     score += 0.3 if reading.gap <= 30 else 0.15 if reading.gap <= 80 else 0.0
     score += 0.1 if reading.noun else 0.0
     score += 0.05 if fig.digits else -0.2 if fig.vague else 0.0
     score += 0.05 if where is not None and where.unit is not None else 0.0
+    if where is None or where.kind in ("country", "demonym"):
+        score -= 0.1
+    elif where.kind == "outside":
+        score -= 0.05
     return round(min(score, 0.95), 2)
 
 
@@ -131,7 +253,7 @@ class SentencePlaces:
 
     @classmethod
     def of(cls, sent: Sentence, places: ArticlePlaces) -> SentencePlaces:
-        inside = places.within(sent.start, sent.end)
+        inside = places.within(max(sent.start, places.dateline_end), sent.end)
         taken = inside + places.blocked_from(sent.start, sent.end)
         return cls(
             units=[p for p in inside if p.kind == "unit"],
@@ -141,23 +263,54 @@ class SentencePlaces:
         )
 
 
-def locate(at: int, here: SentencePlaces, places: ArticlePlaces) -> Located | None:
-    """Where a figure at offset `at` is: the first place its sentence names (admin unit, known
-    town, or a name after "in", "from", "to"), else the place the article names most, else its
-    country."""
+CLAUSE_BREAK = re.compile(
+    r";|\s(?:while|whilst|whereas|meanwhile|but|and another|tandis que|alors que|mientras)\s"
+)  # on lower-cased text
+
+
+def clause(sent: Sentence, at: int) -> tuple[int, int]:
+    """The [start, end) offsets in the article of the clause of a sentence holding `at`."""
+    start, end = sent.start, sent.end
+    for m in CLAUSE_BREAK.finditer(sent.text.lower()):
+        if sent.start + m.end() <= at:
+            start = sent.start + m.end()
+        elif sent.start + m.start() > at:
+            end = sent.start + m.start()
+            break
+    return start, end
+
+
+def locate(
+    at: int, here: SentencePlaces, places: ArticlePlaces, sent: Sentence | None = None
+) -> Located | None:
+    """Where a figure at offset `at` is: the first place its own clause names (admin unit,
+    known town, or a name after "in", "from", "to"); else the nearest place of an earlier
+    clause of its sentence (kind "outside"); else the country the sentence names, or the
+    article's country: a country-level figure."""
     units, towns, countries = here.units, here.towns, here.countries
     country = _closest([p for p in countries if p.kind == "country"], at) or _closest(countries, at)
-    anchor = units or towns or ([country] if country else [])
+    lo, hi = clause(sent, at) if sent is not None else (0, 1 << 62)
+    fine = [p for p in units + towns if lo <= p.start < hi]
+    anchor = fine or units or towns or ([country] if country else [])
     iso3 = anchor[0].iso3 if anchor else places.dominant_country()
     named = [Located(n.start, n.end, n.text, iso3) for n in here.names]
-    first = min(units + towns + named, key=lambda p: p.start, default=None)
+    first = min(
+        fine + [n for n in named if lo <= n.start < hi], key=lambda p: p.start, default=None
+    )
     if first is not None:
         return first
-    main = places.dominant_unit(iso3)
-    if main is not None:
-        return main
+    before = [p for p in units + towns + named if p.start < lo]
+    if before:
+        p = max(before, key=lambda p: p.start)
+        return Located(p.start, p.end, p.text, p.iso3, p.unit, "outside")
     if country is not None and country.kind == "country":
         return country
+    if country is not None:
+        return Located(at, at, country_name(str(country.iso3)), country.iso3, None, "country")
+    titled = [p for p in places.title_places if p.iso3 == iso3]
+    if titled:  # the sentence names no place at all: the place of the article's title
+        p = titled[0]
+        return Located(at, at, p.text, p.iso3, p.unit, "outside")
     return Located(at, at, country_name(iso3), iso3, None, "country") if iso3 else None
 
 

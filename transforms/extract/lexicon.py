@@ -116,9 +116,8 @@ def country_names() -> tuple[tuple[str, str], ...]:
 @cache
 def demonyms() -> tuple[tuple[str, str], ...]:
     """(demonym, iso3) pairs: weaker evidence of the country than its name."""
-    return tuple(
-        (name, r["iso3"]) for r in _rows("demonyms.csv") for name in r["demonym"].split("|")
-    )
+    rows = _rows("demonyms.csv") + _rows("world_demonyms.csv")
+    return tuple((name, r["iso3"]) for r in rows for name in r["demonym"].split("|"))
 
 
 @cache
@@ -136,10 +135,13 @@ def place_stopwords() -> frozenset[str]:
 
 @cache
 def cities() -> dict[str, tuple[tuple[str, int], ...]]:
-    """City name -> ((iso3, population), ...), most populous first (GeoNames, >= 15,000)."""
+    """City name -> ((iso3, population), ...), most populous first (GeoNames: primary names of
+    towns >= 15,000, alternate names of towns >= 200,000)."""
     out: dict[str, list[tuple[str, int]]] = {}
-    for r in _rows("cities.csv"):
-        out.setdefault(r["name"], []).append((r["iso3"], int(r["population"])))
+    for r in _rows("cities.csv") + _rows("city_alternates.csv"):
+        found = out.setdefault(r["name"], [])
+        if (r["iso3"], int(r["population"])) not in found:
+            found.append((r["iso3"], int(r["population"])))
     return {k: tuple(sorted(v, key=lambda c: -c[1])) for k, v in out.items()}
 
 
@@ -147,3 +149,9 @@ def cities() -> dict[str, tuple[tuple[str, int], ...]]:
 def regions() -> tuple[tuple[str, str], ...]:
     """(name, iso3) of regions and islands news names that neither gazetteer lists."""
     return tuple((r["name"], r["iso3"]) for r in _rows("regions.csv"))
+
+
+@cache
+def world_admin() -> tuple[tuple[str, str, int], ...]:
+    """(name, iso3, level) of every ISO 3166-2 subdivision: country evidence, no p-code."""
+    return tuple((r["name"], r["iso3"], int(r["level"])) for r in _rows("world_admin.csv"))

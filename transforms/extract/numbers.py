@@ -24,10 +24,16 @@ SCALE = {
     "hundred": 100, "thousand": 1_000, "k": 1_000, "lakh": 100_000, "lakhs": 100_000,
     "million": 1_000_000, "millions": 1_000_000, "m": 1_000_000, "mn": 1_000_000,
     "mln": 1_000_000, "crore": 10_000_000, "billion": 1_000_000_000, "bn": 1_000_000_000,
+    "millones": 1_000_000, "millón": 1_000_000, "millon": 1_000_000, "mille": 1_000,
+    "milliers": 1_000, "mil": 1_000, "milliards": 1_000_000_000, "milliard": 1_000_000_000,
 }  # fmt: skip
 VAGUE = {
     "hundreds of thousands": 100_000, "tens of thousands": 10_000, "thousands": 1_000,
     "hundreds": 100, "dozens": 24, "scores": 40, "millions": 1_000_000,
+    "des dizaines de milliers": 10_000, "des centaines de milliers": 100_000,
+    "des milliers": 1_000, "plusieurs milliers": 1_000, "des centaines": 100,
+    "plusieurs centaines": 100, "decenas de miles": 10_000, "miles": 1_000, "cientos": 100,
+    "centenares": 100,
 }  # fmt: skip
 
 DIGITS = (
@@ -38,15 +44,27 @@ DIGITS = (
 WORDS = "|".join(sorted((re.escape(w) for w in SMALL), key=len, reverse=True))
 ALONE = "|".join(w for w in SMALL if " " not in w and w != "a")
 INITIALS = sorted({w[0] for w in [*SMALL, *VAGUE, "hundred", "thousand", "million", "dozen"]})
+ROMANCE_VAGUE = (
+    "des dizaines de milliers|des centaines de milliers|des milliers|plusieurs milliers|"
+    "des centaines|plusieurs centaines|decenas de miles|miles|cientos|centenares"
+)
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}\s?(?:millions?|millones|mill[oó]n|milliards?)\b)")
+ROMANCE = frozenset(("fr", "es", "pt", "it", "ca"))
+ROMANCE_ONLY = frozenset(("miles", "cientos", "centenares", "decenas de miles"))
 STARTS = rf"(?=[\d{''.join(INITIALS)}])"  # how every figure begins: a cheap first test
-QUICK = re.compile(rf"{STARTS}(?:\d|hundred|thousand|million|dozen|\b(?:{ALONE})\b)")  # lower case
+QUICK = re.compile(
+    rf"{STARTS}(?:\d|hundred|thousand|million|dozen|des |plusieurs|miles|cientos|centenares|"
+    rf"decenas|\b(?:{ALONE})\b)"
+)  # lower case
 SCALES = r"hundred|thousand|million|millions|billion|lakhs?|crore|mln|mn|bn|m|k"
 NUMBER = (
-    rf"(?:(?P<digits>{DIGITS})(?:\s?(?P<dscale>million|billion|thousand|hundred|lakhs?|crore)"
+    rf"(?:(?P<digits>{DIGITS})(?:\s?(?P<dscale>millions?|billion|thousand|hundred|lakhs?|crore|"
+    rf"millones|mill[oó]n|milliards?|milliers|mille|mil)"
     rf"|(?P<tscale>mln|mn|bn|m|k))?(?![a-z\d])"
     rf"|(?P<words>\b(?:{WORDS})(?:[\s-](?:{WORDS}))?)\s?(?P<wscale>hundred|thousand|million|billion)"
     rf"(?:\s(?:and\s)?(?P<wtail>thousand|hundred))?\b"
-    rf"|(?P<vague>\b(?:hundreds of thousands|tens of thousands|thousands|hundreds|dozens|millions)"
+    rf"|(?P<vague>\b(?:hundreds of thousands|tens of thousands|thousands|hundreds|dozens|millions|"
+    rf"{ROMANCE_VAGUE})"
     rf"\b)"
     rf"|(?P<small>\b(?:{ALONE})\b))"
 )
@@ -123,10 +141,16 @@ def _digits_value(text: str, scale: str | None) -> float | None:
     return value if value == int(value) else None
 
 
-def figures(text: str) -> list[Figure]:
-    """Every figure in `text` that could count people or homes (dates and years excluded)."""
+def figures(text: str, language: str | None = None) -> list[Figure]:
+    """Every figure in `text` that could count people or homes (dates and years excluded).
+
+    In French, Spanish and other languages with a decimal comma, "1,2 million" is 1,200,000
+    (the comma is read as a point only before a scale word, so "12,000" stays twelve thousand).
+    """
     out: list[Figure] = []
     low = lowered(text)
+    if language in ROMANCE:
+        low = DECIMAL_COMMA.sub(".", low)
     if not QUICK.search(low):
         return out
     pos = 0
@@ -136,6 +160,8 @@ def figures(text: str) -> list[Figure]:
             continue
         pos = m.end()
         fig = _figure(text, m)
+        if fig is not None and m.group("a_vague") in ROMANCE_ONLY and language not in ROMANCE:
+            continue  # "miles" away, in English
         if fig is not None:
             out.append(fig)
     return out

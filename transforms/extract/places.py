@@ -23,6 +23,7 @@ from transforms.extract.lexicon import (
     not_places,
     place_stopwords,
     regions,
+    world_admin,
 )
 from transforms.extract.scan import lowered
 from transforms.extract.segment import WORD, words
@@ -156,6 +157,11 @@ class GazetteerPlaces:
                 self._add(name, Entry("city", None, (), cities=found))
         for name, iso3 in regions():  # as a town of a million: a region wins its namesakes
             self._add(name, Entry("city", None, (), cities=((iso3, REGION),)))
+        for name, iso3, level in world_admin():  # a province anywhere: its country at least
+            for v in variants(name):
+                if v.casefold() not in stop:
+                    weight = WORLD_ADMIN if level == 1 else WORLD_ADMIN // 10
+                    self._add(v, Entry("city", None, (), cities=((iso3, weight),)))
 
     def mentions(self, text: str) -> list[Mention]:
         """Longest mentions left to right; names capitalised, abbreviations in capitals."""
@@ -223,6 +229,7 @@ class Words:
 
 
 REGION = 1_000_000  # the weight a listed region gets among namesake towns
+WORLD_ADMIN = 400_000  # an ISO 3166-2 province among namesake towns (its districts a tenth)
 RANK = {"block": 0, "country": 1, "demonym": 2, "admin": 3, "city": 4}
 
 

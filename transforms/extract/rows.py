@@ -45,8 +45,13 @@ def extract_rows(
     text_column: str,
     id_column: str,
     notes: list[str] | None = None,
+    title_column: str | None = None,
+    url_column: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One output row per fact, an id's facts most salient first; texts with none give none.
+
+    The title and URL columns, when named, are context for the places (the countries they
+    name weigh for the text's places and stand for a figure whose sentence names none).
 
     A text over MAX_EXTRACT_CHARS is read up to a sentence or word break within the limit, and
     a line naming its row, id and column is added to `notes`. A NUL in the id or text is a
@@ -66,7 +71,9 @@ def extract_rows(
                     f"{MAX_EXTRACT_CHARS:,}; facts read from the first {len(read):,}"
                 )
             text = read
-        for fact in extract(text):
+        title = str(row.get(title_column) or "") if title_column else ""
+        url = str(row.get(url_column) or "") if url_column else ""
+        for fact in extract(text, title=title, url=url):
             yield {
                 "id": row.get(id_column),
                 "iso3": fact.iso3,

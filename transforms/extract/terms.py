@@ -89,6 +89,9 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
         after = [t for t in terms if t.start >= fig.end]
         best = _nearest(sentence, fig, after)  # its verb, if it has one, follows it
         best = best if best is not None and best[1] <= 22 else _nearest(sentence, fig, terms)
+        late = best is not None and best[1] > 22 and best[0].end <= fig.start
+        if late and best is not None and REACHED.match(low[best[0].end : fig.start]):
+            best = (best[0], 0.0)  # "the number of displaced people reached 45,000"
         if best is None or best[1] > 22:
             return None
         unit = "households" if best[0].kind == "housing" else "people"
@@ -100,6 +103,15 @@ def read(sentence: str, fig: Figure, terms: list[TermMention]) -> Reading | None
 
 
 MONEY_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:us|usd|eur|gbp|chf)\s?)$")  # lower case
+OTHER_FIGURE = re.compile(
+    r"\b(?:and|or|while|but|,)\s+(?:(?:some|about|another|nearly|over|around)\s+)?"
+    r"\d[\d,.]*(?:\s+(?:million|thousand))?\s+(?:[a-z]+\s+)?$"
+)  # "6,000 people affected and 2,000 displaced": the term is the later figure's
+REACHED = re.compile(
+    r"^\s*(?:people|persons|idps|families|households)?\s*(?:has|have|had)?\s*"
+    r"(?:reached|rose to|risen to|climbed to|increased to|stands? at|stood at|totals?|totalled|"
+    r"exceeds?|exceeded|surpassed|(?:is|was|are|were) (?:now |estimated at |about |some )?)\s*$"
+)  # on lower-cased text between a term and the figure after it
 ASIDE = re.compile(r"\([^()]*\)|\bor\s+(?:about\s+|some\s+)?[\d.,]+\s*(?:million\s+)?\w+")
 
 
@@ -113,7 +125,10 @@ def _nearest(
     best: tuple[TermMention, float] | None = None
     for t in terms:
         if t.start >= fig.end:
-            gap = float(len(ASIDE.sub("", sentence[fig.end : t.start])))
+            between = ASIDE.sub("", sentence[fig.end : t.start])
+            if OTHER_FIGURE.search(between):
+                continue
+            gap = float(len(between))
         elif t.end <= fig.start:
             gap = (fig.start - t.end) * 1.5
         else:
