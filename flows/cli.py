@@ -44,7 +44,30 @@ Examples:
   sitrep report --country COD
 """
 
+
+class _Commands(typer.core.TyperGroup):
+    """The commands, with flags shown bare in help: Typer labels every option with its type,
+    and a flag such as `--force <bool>` reads as if it took a value."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _bare_flags(command.get_params(ctx))
+        return command
+
+
+def _bare_flags(params: list[Any]) -> list[Any]:
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
 app = typer.Typer(
+    cls=_Commands,
     help=HELP,
     no_args_is_help=True,
     add_completion=False,
