@@ -322,10 +322,10 @@ def run_json(run: _RunResult, sources: list[SourceConfig]) -> dict[str, Any]:
 
 def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool, quiet: bool) -> Any:
     """The pipeline's final state; a temporary Prefect API boots while the pipeline imports."""
-    from flows.api_server import api_configured, prefect_api
+    from flows.api_server import api_set, prefect_api
     from flows.server import ServerStartError
 
-    if not api_configured() and not quiet:
+    if not api_set() and not quiet:
         err.print(
             "Starting a temporary Prefect API (set PREFECT_API_URL to use a running server)…",
             style="dim",
