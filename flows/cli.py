@@ -569,6 +569,7 @@ def status(
         rows = source_status(settings.warehouse)
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
+    rows = _with_next_run(rows)
     if fmt != "table":
         _write_rows(rows, fmt)
         return
@@ -793,7 +794,22 @@ def _status_line(row: dict[str, Any]) -> dict[str, Any]:
         "rows loaded": load,
         "held": n(row["held"]),
         "data as of": age,
+        "next run": row["next_run"] or "",
     }
+
+
+def _with_next_run(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with `next_run`: when the Prefect server PREFECT_API_URL names (`sitrep serve`)
+    next runs the source; None without a server, and Prefect is then not imported."""
+    starts: dict[str, str] = {}
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.deploy import next_runs
+
+        try:
+            starts = next_runs([r["source"] for r in rows])
+        except Exception as exc:  # status still tells the rest
+            err.print(f"next run: Prefect API not read ({one_line(exc)})", style="dim")
+    return [{**r, "next_run": starts.get(r["source"])} for r in rows]
 
 
 def _write_rows(rows: list[dict[str, Any]], fmt: str) -> None:
