@@ -17,12 +17,12 @@ import atexit
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from flows.server import ServerStartError, free_port, stop_group, wait_healthy
+from flows.watched import watch
 
 # Set while a command runs on its own temporary API: no other process reports to it.
 TEMPORARY_API_ENV = "SITREP_TEMPORARY_API"
@@ -178,15 +178,7 @@ def _restore(saved: dict[str, str | None]) -> None:
 def _serve(port: str) -> int:
     """`prefect server start` on 127.0.0.1:PORT until it exits or standard input closes."""
     prefect = str(Path(sys.executable).parent / "prefect")
-    command = [prefect, "server", "start", "--host", "127.0.0.1", "--port", port, "--no-ui"]
-    server = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-
-    def watch() -> None:
-        sys.stdin.buffer.read()  # returns when the command that started us has exited
-        server.terminate()
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-    return server.wait()
+    return watch([prefect, "server", "start", "--host", "127.0.0.1", "--port", port, "--no-ui"])
 
 
 if __name__ == "__main__":
