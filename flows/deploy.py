@@ -134,21 +134,24 @@ def _keep_naming(chosen: list[Plan], stop: threading.Event) -> None:
     from prefect import get_client
 
     named: set[str] = set()
+    names: dict[Any, str] = {}
     with get_client(sync_client=True) as client:
         while not stop.wait(NAMING_SECONDS):
             try:
-                name_waiting_runs(client, chosen, named)
+                if len(names) < len(chosen):  # until serving has created them all
+                    names = _served_ids(client, chosen)
+                name_waiting_runs(client, names, named)
             except Exception as exc:  # a busy or restarting server: try again next round
                 logging.getLogger(__name__).debug("naming scheduled runs: %s", exc)
 
 
-def name_waiting_runs(client: Any, chosen: list[Plan], named: set[str]) -> int:
-    """Give each scheduled or pending run of these deployments the name it will run under.
+def name_waiting_runs(client: Any, names: dict[Any, str], named: set[str]) -> int:
+    """Give each scheduled or pending run of the deployments `names` (id: deployment name) the
+    name it will run under; `named` holds the run ids already done. The number renamed now.
 
     Prefect's scheduler creates runs with a random name (`brave-otter`) that the flow replaces
     with its own (`dtm`, `all-sources`) only when the run starts, so the Runs page showed the
     random one until then. A deployment's runs are named after it, as the flow names them.
-    `named` holds the ids already done; the number of runs renamed now.
     """
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -160,7 +163,6 @@ def name_waiting_runs(client: Any, chosen: list[Plan], named: set[str]) -> int:
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
-    names = _served_ids(client, chosen)
     if not names:
         return 0
     waiting = FlowRunFilter(
