@@ -17,7 +17,7 @@ export UV_COMPILE_BYTECODE := 1
 help:
 	@echo "make run    - install (first time) and run the pipeline on data/samples"
 	@echo "make test   - ruff, mypy and pytest"
-	@echo "make test-fast - the pure unit tests only (transforms, extraction, console): the inner loop"
+	@echo "make test-fast - pure unit tests (transforms, extraction, console) and the SQL views on a tiny warehouse: the inner loop"
 	@echo "make test-reliability - crash, fault and bomb loops, two runs at once (under 15 min)"
 	@echo "make bench  - benchmarks, results in bench/results/ (BENCH_ARGS=--large for 10M rows)"
 	@echo "make ui     - a Prefect server on 127.0.0.1:4200 and the scheduled deployments"
@@ -50,7 +50,7 @@ pytest: $(BIN)/sitrep
 test: lint typecheck pytest
 
 test-fast: $(BIN)/sitrep
-	$(BIN)/pytest tests/unit -n 2
+	$(BIN)/pytest tests/unit tests/integration/test_views.py -n 2
 
 test-reliability: $(BIN)/sitrep
 	$(BIN)/pytest -m reliability

@@ -1,42 +1,49 @@
 """A temporary Prefect API for one `sitrep` command: started first, stopped when it ends.
 
-Prefect's own ephemeral mode starts the same server only when the first flow runs, after
-importing the server stack into the command's process (about 2.5 s) and waiting for it. Started
-here as the command's first step, it boots on the other core while the command imports the
-pipeline and Great Expectations. Its database stays in PREFECT_HOME, so a `prefect server`
-started later on that home shows these runs.
+It is `prefect server start` on a free loopback port, configured only through Prefect's
+documented settings: no UI, no telemetry, none of the loop services a one-shot run never uses
+(the services Prefect's own ephemeral mode leaves out). Started as the command's first step, it
+boots on the other core while the command imports the pipeline and Great Expectations. Its
+database stays in PREFECT_HOME, so a `prefect server` started later on that home shows the runs.
 
-Run as `python -m flows.api_server PORT`: the server stops when its standard input closes,
-that is when the command that started it exits, however it exits.
+Run as `python -m flows.api_server PORT`, a small stdlib-only watcher of that server: the
+server stops when the watcher's standard input closes, that is when the command that started it
+exits, however it exits (even `kill -9`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
-import signal
 import subprocess
 import sys
-import threading
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from flows.server import ServerStartError, free_port, stop_group, wait_healthy
+from flows.watched import watch
 
 # Set while a command runs on its own temporary API: no other process reports to it.
 TEMPORARY_API_ENV = "SITREP_TEMPORARY_API"
 STARTUP_TIMEOUT = 120.0
 
-# What Prefect's ephemeral server runs (`PREFECT__SERVER_EPHEMERAL`: only the services a flow
-# run needs, the task run recorder and the event persister among them), less the UI, telemetry
-# and automation triggers, which a one-shot run never uses.
+# Loop services of a long-lived server that a one-shot run never needs.
+IDLE_SERVICES = (
+    "SCHEDULER",
+    "LATE_RUNS",
+    "FOREMAN",
+    "CANCELLATION_CLEANUP",
+    "PAUSE_EXPIRATIONS",
+    "REPOSSESSOR",
+    "CLEANUP_RECONCILER",
+    "DB_VACUUM",
+    "TRIGGERS",
+)
 SERVER_ENV = {
-    "PREFECT_UI_ENABLED": "false",
-    "PREFECT__SERVER_EPHEMERAL": "1",
-    "PREFECT__SERVER_FINAL": "1",
+    "PREFECT_SERVER_UI_ENABLED": "false",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    **{f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in IDLE_SERVICES},
 }
 # Written once the database of a PREFECT_HOME is migrated for this Prefect version.
 MIGRATED_MARK = "sitrep-migrated"
@@ -115,48 +122,49 @@ def _mark_migrated(home: Path) -> None:
     (home / MIGRATED_MARK).write_text(version("prefect"))
 
 
-def api_configured() -> bool:
-    """True when PREFECT_API_URL points at a server: environment, Prefect profile or settings."""
-    if os.environ.get("PREFECT_API_URL") or _profile_api_url():
+def api_set() -> bool:
+    """True when PREFECT_API_URL is set in the environment or in Prefect's settings if they are
+    already imported (a test harness); never imports Prefect (about 3 s)."""
+    if os.environ.get("PREFECT_API_URL"):
         return True
-    if "prefect.settings" not in sys.modules:
-        return False  # not imported yet: only the environment and the profile can set it
+    return "prefect.settings" in sys.modules and api_configured()
+
+
+def api_configured() -> bool:
+    """True when Prefect's settings (environment, active profile, .env) name an API URL."""
     from prefect.settings import get_current_settings
 
     return bool(get_current_settings().api.url)
 
 
-def _profile_api_url() -> str | None:
-    """PREFECT_API_URL of the active Prefect profile, read without importing Prefect."""
-    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
-    path = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml"))
-    try:
-        profiles = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
-    url = profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
-    return str(url) if url else None
-
-
 @contextmanager
 def prefect_api(prefect_home: Path) -> Iterator[Callable[[], AbstractContextManager[object]]]:
-    """Start a temporary API unless one is configured; yields `serving` for the flow call.
+    """Start a temporary API unless an API URL is set; yields `serving` for the flow call.
 
     Do the slow imports, then run flows inside `with serving():`, which waits for the server
-    and points this process and the processes it starts (Dask workers) at it. The server stops
-    when the outer block ends, after the queued log lines and events are sent.
+    and points this process and the processes it starts (Dask workers) at it. The server is
+    started before Prefect is imported, so only `api_set` is checked then; when Prefect's settings
+    name a server after all (the active profile), the temporary one is stopped unused. It stops
+    when the process exits, after Prefect has sent its queued log lines and events (Prefect does
+    that when the interpreter's threads shut down, before `atexit` handlers run).
     """
-    if api_configured():
+    if api_set():
         yield nullcontext
         return
     prefect_home.mkdir(parents=True, exist_ok=True)
     api = TemporaryApi(prefect_home)
-    try:
-        yield api.serving
-    finally:
-        _flush_prefect_clients()
-        api.stop()
+    atexit.register(api.stop)
+
+    @contextmanager
+    def serving() -> Iterator[None]:
+        if api_configured():  # a profile names a server: report there
+            api.stop()
+            yield
+            return
+        with api.serving():
+            yield
+
+    yield serving
 
 
 def _restore(saved: dict[str, str | None]) -> None:
@@ -167,41 +175,11 @@ def _restore(saved: dict[str, str | None]) -> None:
             os.environ[key] = value
 
 
-def _flush_prefect_clients() -> None:
-    """Send the log lines and events still queued in this process before the API goes away."""
-    if "prefect.events.worker" not in sys.modules:
-        return
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
-    APILogWorker.drain_all(timeout=5)
-    EventsWorker.drain_all(timeout=5)
-
-
-def _stop_when_parent_exits() -> None:
-    """SIGTERM this server when standard input closes (the command ended or was killed)."""
-
-    def watch() -> None:
-        sys.stdin.buffer.read()
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def main() -> None:
-    """Serve Prefect's API on 127.0.0.1:PORT as its ephemeral mode does, until stdin closes."""
-    import uvicorn
-
-    _stop_when_parent_exits()
-    uvicorn.run(
-        "prefect.server.api.server:create_app",
-        factory=True,
-        host="127.0.0.1",
-        port=int(sys.argv[1]),
-        log_level="error",
-        lifespan="on",
-    )
+def _serve(port: str) -> int:
+    """`prefect server start` on 127.0.0.1:PORT until it exits or standard input closes."""
+    prefect = str(Path(sys.executable).parent / "prefect")
+    return watch([prefect, "server", "start", "--host", "127.0.0.1", "--port", port, "--no-ui"])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_serve(sys.argv[1]))

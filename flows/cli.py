@@ -44,7 +44,30 @@ Examples:
   sitrep report --country COD
 """
 
+
+class _Commands(typer.core.TyperGroup):
+    """The commands, with flags shown bare in help: Typer labels every option with its type,
+    and a flag such as `--force <bool>` reads as if it took a value."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _bare_flags(command.get_params(ctx))
+        return command
+
+
+def _bare_flags(params: list[Any]) -> list[Any]:
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
 app = typer.Typer(
+    cls=_Commands,
     help=HELP,
     no_args_is_help=True,
     add_completion=False,
@@ -299,10 +322,10 @@ def run_json(run: _RunResult, sources: list[SourceConfig]) -> dict[str, Any]:
 
 def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool, quiet: bool) -> Any:
     """The pipeline's final state; a temporary Prefect API boots while the pipeline imports."""
-    from flows.api_server import api_configured, prefect_api
+    from flows.api_server import api_set, prefect_api
     from flows.server import ServerStartError
 
-    if not api_configured() and not quiet:
+    if not api_set() and not quiet:
         err.print(
             "Starting a temporary Prefect API (set PREFECT_API_URL to use a running server)…",
             style="dim",
@@ -546,6 +569,7 @@ def status(
         rows = source_status(settings.warehouse)
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
+    rows = _with_next_run(rows)
     if fmt != "table":
         _write_rows(rows, fmt)
         return
@@ -779,7 +803,22 @@ def _status_line(row: dict[str, Any]) -> dict[str, Any]:
         "rows loaded": load,
         "held": n(row["held"]),
         "data as of": age,
+        "next run": row["next_run"] or "",
     }
+
+
+def _with_next_run(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with `next_run`: when the Prefect server PREFECT_API_URL names (`sitrep serve`)
+    next runs the source; None without a server, and Prefect is then not imported."""
+    starts: dict[str, str] = {}
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.deploy import next_runs
+
+        try:
+            starts = next_runs([r["source"] for r in rows])
+        except Exception as exc:  # status still tells the rest
+            err.print(f"next run: Prefect API not read ({one_line(exc)})", style="dim")
+    return [{**r, "next_run": starts.get(r["source"])} for r in rows]
 
 
 def _write_rows(rows: list[dict[str, Any]], fmt: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from flows.watched import watched
 from transforms.errors import SitrepError
 
 
@@ -35,7 +36,8 @@ def local_server(
     timeout: float = 120.0,
     extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """Run `prefect server start --host 127.0.0.1` until the block ends; yields the API URL.
+    """Run `prefect server start --host 127.0.0.1` until the block ends (or this process does,
+    however it ends); yields the API URL.
 
     The server keeps its database in `prefect_home`, so runs made earlier with a temporary API
     in the same PREFECT_HOME show in the UI; its log goes to `prefect_home/server.log`.
@@ -53,8 +55,13 @@ def local_server(
     prefect = Path(sys.executable).parent / "prefect"
     command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with (prefect_home / "server.log").open("ab") as log:
-        process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        process = subprocess.Popen(  # stopped with this process even if it is killed
+            watched(command),
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     api = f"http://127.0.0.1:{port}/api"
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -47,6 +48,33 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "home"
     monkeypatch.setenv("SITREP_HOME", str(path))
     return path
+
+
+TCD_SLICE = FIXTURES / "displacement-admin0-tcd-slice.json"
+
+
+@pytest.fixture(scope="session")
+def tcd_loaded_once(prefect_api: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SITREP_HOME after `sitrep load dtm` of the Chad admin 0 slice, loaded once per worker
+    (each load is a Prefect flow run, 5-15 s); tests get copies through `tcd_home`."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    path = tmp_path_factory.mktemp("tcd-loaded") / "home"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SITREP_HOME", str(path))
+        result = CliRunner().invoke(app, ["load", "dtm", str(TCD_SLICE)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def tcd_home(tcd_loaded_once: Path, home: Path) -> Path:
+    """This test's own SITREP_HOME (warehouse, lake, raw files, report), a copy of the home
+    `sitrep load dtm <Chad admin 0 slice>` left: the test may change it freely."""
+    shutil.copytree(tcd_loaded_once, home, symlinks=True)
+    return home
 
 
 @pytest.fixture

@@ -140,3 +140,24 @@ def test_an_interrupted_or_killed_command_leaves_no_api_behind(
     run.communicate(timeout=60)
     assert run.returncode != 0
     assert_gone(pid, port, home / "prefect", within=15)
+
+
+@pytest.mark.server
+def test_a_killed_process_leaves_no_prefect_server_behind(tmp_path: Path) -> None:
+    """`local_server` (make ui, the server tests) in a process that is then SIGKILLed, as an
+    xdist worker is when `make test` is stopped: its server stops too."""
+    port = free_port()
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom flows.server import local_server\n"
+        f"with local_server(Path({str(tmp_path / 'prefect')!r}), {port}):\n"
+        "    print('up', flush=True)\n    time.sleep(600)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "up"
+    assert port_open(port)
+    holder.kill()
+    holder.wait()
+    deadline = time.monotonic() + 30
+    while port_open(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not port_open(port)

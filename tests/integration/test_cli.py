@@ -15,12 +15,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def warehouse(prefect_api, home, fixtures) -> Path:
-    result = runner.invoke(
-        app, ["load", "dtm", str(fixtures / "displacement-admin0-tcd-slice.json")]
-    )
-    assert result.exit_code == 0, result.output
-    return home / "warehouse.duckdb"
+def warehouse(prefect_api, tcd_home) -> Path:
+    """The warehouse `sitrep load dtm <Chad admin 0 slice>` wrote (a copy, see conftest)."""
+    return tcd_home / "warehouse.duckdb"
 
 
 def test_load_then_query_counts_the_rows(warehouse) -> None:

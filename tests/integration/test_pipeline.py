@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -114,12 +113,3 @@ def test_too_many_rejects_fail_the_run(prefect_api, home, tmp_path, fixtures) ->
     result = CliRunner().invoke(app, ["load", "dtm", str(bad)])
     assert result.exit_code == 2
     assert "over the limit" in result.output
-
-
-@pytest.fixture
-def loaded(prefect_api, home, fixtures) -> Path:
-    result = CliRunner().invoke(
-        app, ["load", "dtm", str(fixtures / "displacement-admin0-tcd-slice.json")]
-    )
-    assert result.exit_code == 0, result.output
-    return home / "warehouse.duckdb"

@@ -203,16 +203,52 @@ def test_serve_runs_a_deployment_on_its_schedule_and_stops_cleanly(
     try:
         with client(server) as c:
             run = scheduled_run_completes(c)
+            waiting = wait_for(lambda: named_waiting_runs(c), 60, "waiting runs named served")
+            status = sitrep(server, tmp_path / "home", "status", "--format", "json")
+            starts = {minute(r) for r in waiting + scheduled_runs(c)}
     finally:
         serving.send_signal(signal.SIGTERM)
         output = serving.communicate(timeout=60)[0]
     assert run.name == "served", output
     assert serving.returncode == 0, output
+    assert status.returncode == 0, status.stderr
+    served = next(r for r in json.loads(status.stdout) if r["source"] == "served")
+    assert served["next_run"] in starts  # the earliest waiting run, read before or after
     with client(server) as c:
         deployment = c.read_deployment_by_name("sitrep-pipeline/served")
+        assert [r for r in scheduled_runs(c) if r.deployment_id == deployment.id] == []
     assert deployment.paused  # schedules paused on the way out; a new `serve` resumes them
+    assert deployment.description and "served (dtm) from " in deployment.description
+    stopped = sitrep(server, tmp_path / "home", "status", "--format", "json")
+    assert [r["next_run"] for r in json.loads(stopped.stdout)] == [None]
     with duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM displacement").fetchone() == (6,)
+
+
+def scheduled_runs(c: SyncPrefectClient) -> list[FlowRun]:
+    """The waiting runs of every deployment of sitrep-pipeline, soonest first."""
+    return c.read_flow_runs(
+        flow_filter=FlowFilter(name=FlowFilterName(any_=["sitrep-pipeline"])),
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+        ),
+        sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+        limit=200,
+        offset=0,
+    )
+
+
+def named_waiting_runs(c: SyncPrefectClient) -> list[FlowRun] | None:
+    """The served deployment's scheduled runs once every one carries the deployment's name:
+    Prefect's scheduler creates them with random names, which `serve` replaces."""
+    served = c.read_deployment_by_name("sitrep-pipeline/served").id
+    runs = [r for r in scheduled_runs(c) if r.deployment_id == served]
+    return runs if runs and all(r.name == "served" for r in runs) else None
+
+
+def minute(run: FlowRun) -> str:
+    assert run.expected_start_time is not None
+    return run.expected_start_time.isoformat(timespec="minutes")
 
 
 def scheduled_run_completes(c: SyncPrefectClient) -> FlowRun:
@@ -263,3 +299,29 @@ def test_deploy_registers_the_deployments_on_a_work_pool(
     assert [s.schedule.cron for s in pooled.schedules] == [default_schedules()["idmc-gidd"]]
     assert pooled.parameters == {"only": ["pooled"]}
     assert pooled.entrypoint == "flows/pipeline.py:pipeline"
+
+
+def test_a_load_reports_to_the_server_its_prefect_profile_names(
+    server: str, tmp_path: Path, fixtures: Path
+) -> None:
+    """No PREFECT_API_URL in the environment, but the active profile names the server: the
+    temporary API started speculatively is stopped unused and the run shows on the server."""
+    prefect_home = tmp_path / "prefect"
+    prefect_home.mkdir()
+    (prefect_home / "profiles.toml").write_text(
+        f'active = "here"\n\n[profiles.here]\nPREFECT_API_URL = "{server}"\n'
+    )
+    env = {**os.environ, "SITREP_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(prefect_home)}
+    env.pop("PREFECT_API_URL", None)
+    path = str(fixtures / "displacement-admin0-tcd-slice.json")
+    result = subprocess.run(
+        [str(BIN / "sitrep"), "load", "dtm", path, "--name", "profiled"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    with client(server) as c:
+        runs = [r for r in pipeline_runs(c) if r.name == "profiled"]
+    assert [r.state_type for r in runs] == [StateType.COMPLETED]

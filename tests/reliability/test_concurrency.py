@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -45,15 +46,26 @@ def hold(db: Path, seconds: float, read_only: bool) -> subprocess.Popen[str]:
     return proc
 
 
-@pytest.fixture
-def loaded(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """A warehouse with version A loaded, and load specs for versions A and B."""
+@pytest.fixture(scope="module")
+def loaded_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A warehouse with version A loaded (by a load process, about 6 s), and load specs for
+    versions A and B; made once per module."""
+    folder = tmp_path_factory.mktemp("loaded")
     raw = FIXTURE.read_bytes()
-    spec_a = write_spec(tmp_path, raw, "run-a", "a")
-    spec_b = write_spec(tmp_path, version_b(raw), "run-b", "b")
-    db = tmp_path / "warehouse.duckdb"
+    spec_a = write_spec(folder, raw, "run-a", "a")
+    spec_b = write_spec(folder, version_b(raw), "run-b", "b")
+    db = folder / "warehouse.duckdb"
     assert run_load(db, spec_a) == 0
     return db, spec_a, spec_b
+
+
+@pytest.fixture
+def loaded(loaded_once: tuple[Path, Path, Path], tmp_path: Path) -> tuple[Path, Path, Path]:
+    """This test's own copy of that warehouse; the specs and their files are only read."""
+    db, spec_a, spec_b = loaded_once
+    assert not db.with_name(db.name + ".wal").exists()  # the copy is the whole state
+    shutil.copy2(db, tmp_path / db.name)
+    return tmp_path / db.name, spec_a, spec_b
 
 
 def test_reader_waits_for_a_writer(loaded, monkeypatch) -> None:
