@@ -207,18 +207,18 @@ def run(rows: int, work: Path) -> dict[str, Any]:
     empty = [sys.executable, str(REPO / "bench" / "run.py"), "--case", "prefect_empty"]
     empty += ["--csv", str(big), "--work", str(work), "--rows", "0"]
     out["prefect_empty"] = measure(empty, env_for(None, work / "empty" / "prefect"), work / "empty")
-    print(f"  empty flow {out['prefect_empty']['wall']} s", file=sys.stderr, flush=True)
+    print(f"  empty flow: {json.dumps(out['prefect_empty'])}", file=sys.stderr, flush=True)
     home = work / "home"
     out["load_world"] = sitrep(["load", "dtm", str(big)], home, work, "load")
-    print(f"  world load {out['load_world']['wall']} s", file=sys.stderr, flush=True)
+    print(f"  world load: {json.dumps(out['load_world'])}", file=sys.stderr, flush=True)
     before = pages(home / "reports")
     out["load_small"] = sitrep(["load", "dtm", str(small)], home, work, "small")
     after = pages(home / "reports")
     out["load_small"]["country"] = small_country
     out["load_small"]["pages_rewritten"] = sorted(k for k in after if before.get(k) != after[k])
-    print(f"  small load {out['load_small']['wall']} s", file=sys.stderr, flush=True)
+    print(f"  small load: {json.dumps(out['load_small'])}", file=sys.stderr, flush=True)
     out["report_all"] = sitrep(["report"], home, work, "report")
-    print(f"  report {out['report_all']['wall']} s", file=sys.stderr, flush=True)
+    print(f"  report: {json.dumps(out['report_all'])}", file=sys.stderr, flush=True)
     return out | {"targets": targets(out)}
 
 

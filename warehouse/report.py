@@ -61,7 +61,7 @@ def write_report(
     say = progress or _silent
     state = report_state.read(out_dir)
     try:
-        written = _write_pages(settings, out_dir, country, state if changed_only else None, say)
+        written = _write_pages(settings, out_dir, country, state, changed_only, say)
     except Exception as exc:
         state.failed(exc)
         if out_dir.is_dir():
@@ -75,11 +75,12 @@ def _write_pages(
     settings: Any,
     out_dir: Path,
     country: str | None,
-    since: report_state.ReportState | None,
+    state: report_state.ReportState,
+    changed_only: bool,
     say: Progress,
 ) -> Path:
-    """The pages asked (with `since`: those changed since that state), then the overview."""
-    state = since or report_state.read(out_dir)
+    """The pages asked (or those changed since `state`), then the overview; `state` learns
+    which pages were drawn from which digests."""
     prefs = _synced_preferences(settings.warehouse)
     cites = source_citations(settings)
     with connect(settings.warehouse, read_only=True) as con:
@@ -92,8 +93,8 @@ def _write_pages(
             raise ReportError(f"no data for {country} in the warehouse; countries: {known}")
         digests = report_state.country_digests(con, codes, _inputs_digest(prefs, cites))
         todo = [country] if country else codes
-        if since is not None:
-            todo = [c for c in codes if since.countries.get(c) != digests[c]
+        if changed_only:
+            todo = [c for c in codes if state.countries.get(c) != digests[c]
                     or not (out_dir / f"{c}.html").exists()]  # fmt: skip
         say("report: %d of %d countr%s to draw", len(todo), len(codes), _ies(len(codes)))
         out_dir.mkdir(parents=True, exist_ok=True)
