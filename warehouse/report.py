@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -81,6 +82,7 @@ def _write_pages(
 ) -> Path:
     """The pages asked (or those changed since `state`), then the overview; `state` learns
     which pages were drawn from which digests."""
+    started = time.time()
     prefs = _synced_preferences(settings.warehouse)
     cites = source_citations(settings)
     with connect(settings.warehouse, read_only=True) as con:
@@ -103,6 +105,8 @@ def _write_pages(
             pages = (reader.page(iso3) for iso3 in todo)
             draw_pages(pages, len(todo), _lean(summary), out_dir, _chart_cache(settings), say)
     state.drawn_now({c: digests[c] for c in todo}, keep=set(codes))
+    if not changed_only and country is None:
+        _prune(_chart_cache(settings), before=started)
     if country is not None:
         return out_dir / f"{country}.html"
     _write(out_dir / "index.md", render("index.md", overview=summary))
@@ -127,6 +131,13 @@ def _lean(summary: Overview) -> Overview:
 def _chart_cache(settings: Any) -> Path:
     """Charts by content hash, kept between reports under SITREP_HOME."""
     return Path(settings.home) / "cache" / "charts"
+
+
+def _prune(folder: Path, before: float) -> None:
+    """Drop the cached charts a report of every country did not use."""
+    for file in folder.glob("*.png"):
+        if file.stat().st_mtime < before - 1:
+            file.unlink(missing_ok=True)
 
 
 def _inputs_digest(prefs: Preferences, cites: dict[str, dict[str, Any]]) -> str:

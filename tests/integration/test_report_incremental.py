@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -183,3 +184,35 @@ def test_a_load_whose_report_fails_keeps_its_data_and_says_so(
     assert again.exit_code == 0, again.output
     summary = json.loads(again.stdout)
     assert summary["status"] == "completed" and "Is a directory" in summary["report_error"]
+
+
+def test_a_failed_load_that_committed_redraws_its_country(
+    prefect_api: None, home: Path, fixtures: Path, tmp_path: Path
+) -> None:
+    lines = (fixtures / "dtm_hdx_global_tcd.csv").read_text().splitlines()
+    bad = [re.sub(r",0,\d+,", ",0,n/a,", line, count=1) for line in lines[6:9]]
+    assert all(",0,n/a," in line for line in bad)
+    path = tmp_path / "tcd.csv"  # 3 of 7 rows unreadable: over the reject limit of 20 %
+    path.write_text("\n".join(lines[:6] + bad) + "\n")
+    result = runner.invoke(app, ["load", "dtm", str(path)])
+    assert result.exit_code != 0, result.output
+    assert "over the limit" in " ".join(result.stderr.split())
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        loaded = con.execute("SELECT count(*) FROM displacement WHERE iso3 = 'TCD'").fetchone()
+    assert loaded is not None and loaded[0] > 0
+    state = read(home / "reports")
+    assert state.status == "completed" and state.drawn == ["TCD"]
+    assert "n/a" in (home / "reports" / "TCD.html").read_text()  # its quarantined rows shown
+
+
+def test_a_full_report_drops_the_charts_it_did_not_use(settings: Settings) -> None:
+    write_report(settings)
+    cache = settings.home / "cache" / "charts"
+    used = {p.name for p in cache.iterdir()}
+    stale = cache / ("0" * 64 + ".png")
+    stale.write_bytes(b"old")
+    os.utime(stale, (1, 1))
+    write_report(settings, changed_only=True)
+    assert stale.exists()  # a load's report keeps the cache as it is
+    write_report(settings)
+    assert {p.name for p in cache.iterdir()} == used
