@@ -73,7 +73,7 @@ def world_units() -> dict[str, np.ndarray]:
 
 
 def chunk(
-    start: int, stop: int, rng: np.random.Generator, units: dict[str, np.ndarray]
+    start: int, stop: int, rng: np.random.Generator, units: dict[str, np.ndarray], ids: int
 ) -> pa.Table:
     """Rows start..stop-1 in the HDX DTM CSV columns; unit, reason, assessment and round vary
     so that record keys stay unique."""
@@ -91,7 +91,7 @@ def chunk(
     blank = np.full(len(i), "", dtype=object)
     return pa.table(
         {
-            "id": np.where(level == 0, "", (1_000_000_000 + i).astype(str)).astype(object),
+            "id": np.where(level == 0, "", (ids + i).astype(str)).astype(object),
             "operation": np.char.add("Operation ", units["iso3"][unit].astype(str)).astype(object),
             "admin0Name": units["country"][unit],
             "admin0Pcode": units["iso3"][unit],
@@ -116,14 +116,16 @@ def chunk(
     )
 
 
-def write_csv(path: Path, rows: int, units: dict[str, np.ndarray], start: int = 0) -> Path:
+def write_csv(
+    path: Path, rows: int, units: dict[str, np.ndarray], start: int = 0, ids: int = 10**9
+) -> Path:
     """A DTM HDX CSV (header, HXL row, rows start..start+rows-1 over `units`)."""
     rng = np.random.default_rng(7 + start)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         f.write((",".join(DTM_COLUMNS) + "\n" + ",".join(DTM_COLUMNS.values()) + "\n").encode())
         for lo in range(start, start + rows, 250_000):
-            table = chunk(lo, min(start + rows, lo + 250_000), rng, units)
+            table = chunk(lo, min(start + rows, lo + 250_000), rng, units, ids)
             options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
             pacsv.write_csv(table, f, options)
     return path
@@ -154,9 +156,24 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
             if line.startswith("report") and "report" not in marks:
                 marks["report"] = time.perf_counter() - start
 
+    peaks = {"before_report": 0, "report": 0}
+
+    def sample() -> None:
+        status = Path(f"/proc/{proc.pid}/status")
+        while proc.returncode is None:
+            try:
+                kib = int(status.read_text().split("VmRSS:")[1].split()[0])
+            except (OSError, IndexError, ValueError):
+                return
+            phase = "report" if "report" in marks else "before_report"
+            peaks[phase] = max(peaks[phase], kib)
+            time.sleep(0.2)
+
     reader = threading.Thread(target=read)
     reader.start()
+    threading.Thread(target=sample, daemon=True).start()
     _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     reader.join()
     timer.cancel()
     wall = time.perf_counter() - start
@@ -165,8 +182,11 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
         "wall": round(wall, 2),
         "cpu": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "exit_code": os.waitstatus_to_exitcode(status),
+        "exit_code": proc.returncode,
         "report_started": round(marks["report"], 2) if "report" in marks else None,
+        # the main process alone (no Prefect API, no workers), sampled every 0.2 s
+        "rss_mb_before_report": round(peaks["before_report"] / 1024, 1),
+        "rss_mb_in_report": round(peaks["report"] / 1024, 1),
         "tail": lines[-4:],
     }
 
@@ -192,25 +212,34 @@ def pages(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.html")}
 
 
-def run(rows: int, work: Path) -> dict[str, Any]:
+def run(
+    rows: int, work: Path, reuse: dict[str, Any] | None = None, later: int = 0
+) -> dict[str, Any]:
+    """Every step; with `reuse` (the results of an earlier run kept in `work`), the world load
+    is not run again and its figures are those."""
     units = world_units()
-    big = write_csv(work / "world.csv", rows, units)
     small_country = str(units["iso3"][len(units["iso3"]) // 2])
-    small = write_csv(
-        work / "small.csv", SMALL_COUNTRY_ROWS, one_country(units, small_country), rows
-    )
-    out: dict[str, Any] = {
+    mine = one_country(units, small_country)
+    last_round = (rows - 1) // (len(units["iso3"]) * len(REASONS) * len(ASSESSMENTS)) + 1
+    per_round = len(mine["iso3"]) * len(REASONS) * len(ASSESSMENTS)
+    start = (last_round + later * 2) * per_round  # a round after the world's (and earlier runs')
+    small = write_csv(work / "small.csv", SMALL_COUNTRY_ROWS, mine, start, ids=2 * 10**9)
+    out: dict[str, Any] = reuse or {
         "rows": rows,
         "countries": len(set(units["iso3"])),
         "admin1_units": int((units["level"] == 1).sum()),
     }
-    empty = [sys.executable, str(REPO / "bench" / "run.py"), "--case", "prefect_empty"]
-    empty += ["--csv", str(big), "--work", str(work), "--rows", "0"]
-    out["prefect_empty"] = measure(empty, env_for(None, work / "empty" / "prefect"), work / "empty")
-    print(f"  empty flow: {json.dumps(out['prefect_empty'])}", file=sys.stderr, flush=True)
     home = work / "home"
-    out["load_world"] = sitrep(["load", "dtm", str(big)], home, work, "load")
-    print(f"  world load: {json.dumps(out['load_world'])}", file=sys.stderr, flush=True)
+    if reuse is None:
+        big = write_csv(work / "world.csv", rows, units)
+        empty = [sys.executable, str(REPO / "bench" / "run.py"), "--case", "prefect_empty"]
+        empty += ["--csv", str(big), "--work", str(work), "--rows", "0"]
+        out["prefect_empty"] = measure(
+            empty, env_for(None, work / "empty" / "prefect"), work / "empty"
+        )
+        print(f"  empty flow: {json.dumps(out['prefect_empty'])}", file=sys.stderr, flush=True)
+        out["load_world"] = sitrep(["load", "dtm", str(big)], home, work, "load")
+        print(f"  world load: {json.dumps(out['load_world'])}", file=sys.stderr, flush=True)
     before = pages(home / "reports")
     out["load_small"] = sitrep(["load", "dtm", str(small)], home, work, "small")
     after = pages(home / "reports")
@@ -243,11 +272,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--label", default="", help="suffix of the results file")
+    parser.add_argument(
+        "--reuse", type=Path, help="results JSON of an earlier --keep run: only the later steps"
+    )
+    parser.add_argument("--later", type=int, default=0, help="with --reuse: rounds already added")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="sitrep-world-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        result = run(args.rows, work)
+        reuse = json.loads(args.reuse.read_text()) if args.reuse else None
+        result = run(args.rows, work, reuse, args.later)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
