@@ -1,8 +1,9 @@
 """What a report folder holds: a digest per country page, and how the last report ended.
 
 A load redraws only the pages whose digest changed: the country's rows (figures, news), the
-data quality of the sources that feed it (quarantined rows, failed expectations), or what
-every page depends on (preferences, citations, templates, the drawing code).
+data quality of the sources that feed it (quarantined rows, which expectations fail), or what
+every page depends on (preferences, citations, templates, the drawing code). Source
+freshness and the counts of failing expectations on a kept page are those of when it was drawn.
 """
 
 from __future__ import annotations
@@ -100,12 +101,18 @@ def country_digests(
 
 
 def _source_quality(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Per source: a digest of its quarantined rows and failed expectations as pages show them."""
-    found: dict[str, Any] = {}
-    for query in ("quarantined", "failed_expectations"):
-        for row in rows_as_dicts(con.execute(named_sql(query), {"iso3": None})):
-            found.setdefault(row["source"], []).append(row)
+    """Per source: a digest of its quarantined rows (reason and count) and of which
+    expectations fail in its latest run. Counts of whole-table expectations drift with every
+    load of the source, so they are left out: a page redraws when an expectation starts or
+    stops failing, not for each new count."""
+    found: dict[str, list[Any]] = {}
+    for row in rows_as_dicts(con.execute(named_sql("quarantined"), {"iso3": None})):
+        found.setdefault(row["source"], []).append([row["table"], row["reason"], row["rows"]])
+    for row in rows_as_dicts(con.execute(named_sql("failed_expectations"), {"iso3": None})):
+        found.setdefault(row["source"], []).append(
+            [row["table"], row["expectation"], row["column"]]
+        )
     return {
-        source: hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
+        source: hashlib.sha256(json.dumps(sorted(rows, key=str), default=str).encode()).hexdigest()
         for source, rows in found.items()
     }

@@ -22,7 +22,7 @@ from warehouse.report_data import PageReader, computed_once, country_page, overv
 from warehouse.report_state import read
 
 runner = CliRunner()
-GENERATED = re.compile(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d")
+GENERATED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
 
 
 def files(folder: Path) -> dict[str, tuple[bytes, int]]:
