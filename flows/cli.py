@@ -253,6 +253,7 @@ def _run_pipeline(
     out.print(f"warehouse: {settings.warehouse.resolve()}", highlight=False, soft_wrap=True)
     if report.exists():
         note = "" if fresh else "  (not rewritten: nothing new was loaded)"
+        note = "  (an earlier report: this one failed)" if report_error else note
         out.print(f"report:    {report.resolve()}{note}", highlight=False, soft_wrap=True)
     return failed
 

@@ -177,6 +177,7 @@ def test_a_load_whose_report_fails_keeps_its_data_and_says_so(
     said = " ".join(result.stderr.split())
     assert "report FAILED (the data is loaded; `sitrep report` retries):" in said
     assert "Is a directory" in said
+    assert "(an earlier report: this one failed)" in result.stdout
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         loaded = con.execute("SELECT count(*) FROM displacement WHERE iso3 = 'TCD'").fetchone()
     assert loaded is not None and loaded[0] > 0
