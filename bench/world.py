@@ -217,21 +217,23 @@ def run(
 ) -> dict[str, Any]:
     """Every step; with `reuse` (the results of an earlier run kept in `work`), the world load
     is not run again and its figures are those."""
-    units = world_units()
-    small_country = str(units["iso3"][len(units["iso3"]) // 2])
-    mine = one_country(units, small_country)
-    last_round = (rows - 1) // (len(units["iso3"]) * len(REASONS) * len(ASSESSMENTS)) + 1
-    per_round = len(mine["iso3"]) * len(REASONS) * len(ASSESSMENTS)
-    start = (last_round + later * 2) * per_round  # a round after the world's (and earlier runs')
-    small = write_csv(work / "small.csv", SMALL_COUNTRY_ROWS, mine, start, ids=2 * 10**9)
+    made = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(rows), "--later", str(later), str(work)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=os.environ | {"PYTHONPATH": str(REPO)},
+        ).stdout
+    )
+    small_country, big, small = made["country"], Path(made["big"]), Path(made["small"])
     out: dict[str, Any] = reuse or {
         "rows": rows,
-        "countries": len(set(units["iso3"])),
-        "admin1_units": int((units["level"] == 1).sum()),
+        "countries": made["countries"],
+        "admin1_units": made["admin1_units"],
     }
     home = work / "home"
     if reuse is None:
-        big = write_csv(work / "world.csv", rows, units)
         empty = [sys.executable, str(REPO / "bench" / "run.py"), "--case", "prefect_empty"]
         empty += ["--csv", str(big), "--work", str(work), "--rows", "0"]
         out["prefect_empty"] = measure(
@@ -249,6 +251,27 @@ def run(
     out["report_all"] = sitrep(["report"], home, work, "report")
     print(f"  report: {json.dumps(out['report_all'])}", file=sys.stderr, flush=True)
     return out | {"targets": targets(out)}
+
+
+def generate(rows: int, later: int, work: Path, big: bool) -> dict[str, Any]:
+    """The world CSV (unless not `big`) and the small one, written in a process of their own:
+    a child's peak RSS starts from its parent's, so the measuring process stays small."""
+    units = world_units()
+    small_country = str(units["iso3"][len(units["iso3"]) // 2])
+    mine = one_country(units, small_country)
+    last_round = (rows - 1) // (len(units["iso3"]) * len(REASONS) * len(ASSESSMENTS)) + 1
+    per_round = len(mine["iso3"]) * len(REASONS) * len(ASSESSMENTS)
+    start = (last_round + later * 2) * per_round  # a round after the world's (and earlier runs')
+    small = write_csv(work / "small.csv", SMALL_COUNTRY_ROWS, mine, start, ids=2 * 10**9)
+    if big:
+        write_csv(work / "world.csv", rows, units)
+    return {
+        "country": small_country,
+        "big": str(work / "world.csv"),
+        "small": str(small),
+        "countries": len(set(units["iso3"])),
+        "admin1_units": int((units["level"] == 1).sum()),
+    }
 
 
 def targets(out: dict[str, Any]) -> dict[str, Any]:
@@ -276,7 +299,14 @@ def main() -> None:
         "--reuse", type=Path, help="results JSON of an earlier --keep run: only the later steps"
     )
     parser.add_argument("--later", type=int, default=0, help="with --reuse: rounds already added")
+    parser.add_argument("--generate", nargs=2, metavar=("ROWS", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        rows, folder = int(args.generate[0]), Path(args.generate[1])
+        print(
+            json.dumps(generate(rows, args.later, folder, big=not (folder / "world.csv").exists()))
+        )
+        return
     work = args.keep or Path(tempfile.mkdtemp(prefix="sitrep-world-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
