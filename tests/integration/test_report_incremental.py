@@ -217,3 +217,30 @@ def test_a_full_report_drops_the_charts_it_did_not_use(settings: Settings) -> No
     assert stale.exists()  # a load's report keeps the cache as it is
     write_report(settings)
     assert {p.name for p in cache.iterdir()} == used
+
+
+def test_failing_expectations_redraw_when_they_change_not_when_their_counts_drift(
+    settings: Settings,
+) -> None:
+    out = settings.reports_dir
+    failure = (
+        'INSERT INTO validation_results (load_run_id, "table", expectation, "column", '
+        "success, unexpected_count, details) VALUES ('dtm-run0', 'displacement', ?, "
+        "'admin1_pcode', false, ?, '{}')"
+    )
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(failure, ["expect_column_values_to_not_be_null", 3])
+    write_report(settings, changed_only=True)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("UPDATE validation_results SET unexpected_count = 4")
+        fed = {
+            r[0]
+            for r in con.execute("SELECT iso3 FROM country_sources WHERE source = 'dtm'").fetchall()
+        }
+    write_report(settings, changed_only=True)
+    assert read(out).drawn == []
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(failure, ["expect_column_values_to_match_regex", 1])
+    write_report(settings, changed_only=True)
+    assert fed and set(read(out).drawn) == fed
+    assert "expect_column_values_to_match_regex" in (out / f"{sorted(fed)[0]}.html").read_text()
