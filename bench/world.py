@@ -219,7 +219,7 @@ def run(
     is not run again and its figures are those."""
     made = json.loads(
         subprocess.run(
-            [sys.executable, __file__, "--generate", str(rows), "--later", str(later), str(work)],
+            [sys.executable, __file__, "--later", str(later), "--generate", str(rows), str(work)],
             check=True,
             capture_output=True,
             text=True,
