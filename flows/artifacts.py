@@ -16,6 +16,7 @@ from prefect.artifacts import (
 from flows.progress import say
 from flows.settings import Settings
 from flows.warehouse_slot import warehouse_slot
+from transforms.errors import one_line
 
 # Prefect keeps an artifact's Markdown in its database; the full report stays on disk.
 MAX_MARKDOWN = 200_000
@@ -28,14 +29,16 @@ class RunSummary:
     counts: list[dict[str, Any]]
     validations: list[dict[str, Any]]
     report: Path | None
+    report_error: str | None = None
 
 
 def summarise(settings: Settings, flow_run_id: str | None, write_report: bool = True) -> RunSummary:
     """Counts and expectation results of the run, and the report, with no writer in between.
 
-    Without `write_report` (nothing changed) the report already on disk is the run's report.
+    The report redraws only the countries whose pages changed; without `write_report`
+    (nothing changed) the report already on disk is the run's report. A report that fails
+    does not fail the run: its data is loaded, and the summary carries the report's error.
     """
-    from warehouse import report
     from warehouse.db import connect
     from warehouse.load import lock_for
     from warehouse.query import named_sql
@@ -49,22 +52,27 @@ def summarise(settings: Settings, flow_run_id: str | None, write_report: bool = 
             with connect(settings.warehouse, read_only=True) as con:
                 cursor = con.execute(named_sql("run_validations"), {"flow_run_id": flow_run_id})
                 validations = rows_as_dicts(cursor)
-        written = settings.reports_dir / "index.html"
-        if write_report or not written.exists():
-            say("report: writing")
-            before = _country_pages(settings.reports_dir)
-            written = report.write_report(settings)  # takes the file lock itself
-            fresh = set(_country_pages(settings.reports_dir).items()) - set(before.items())
-            say("report: %d countr%s", len(fresh), "y" if len(fresh) == 1 else "ies")
+        written: Path | None = settings.reports_dir / "index.html"
+        error = None
+        if write_report or not settings.reports_dir.joinpath("index.html").exists():
+            written, error = _report(settings)
         else:
             say("report: not rewritten, nothing new was loaded")
-    return RunSummary(counts, validations, written)
+    return RunSummary(counts, validations, written, error)
 
 
-def _country_pages(folder: Path) -> dict[str, int]:
-    """Each country page (`ISO3.html`) and when it was written: the pages a report rewrote
-    are its countries."""
-    return {p.name: p.stat().st_mtime_ns for p in folder.glob("???.html")}
+def _report(settings: Settings) -> tuple[Path | None, str | None]:
+    """The report's pages that changed; on an error, the pages already there and the error."""
+    from warehouse import report
+
+    say("report: writing")
+    try:
+        return report.write_report(settings, changed_only=True, progress=say), None
+    except Exception as exc:  # whatever breaks the report, the run's data stays loaded
+        error = one_line(exc)
+        say("report: FAILED, the data is loaded: %s", error)
+        old = settings.reports_dir / "index.html"
+        return (old if old.exists() else None), error
 
 
 def publish(settings: Settings, summary: RunSummary, failures: list[str] | None = None) -> None:
@@ -80,6 +88,8 @@ def publish(settings: Settings, summary: RunSummary, failures: list[str] | None 
             description=head + "Rows in, loaded and quarantined per source and table",
         )
     publish_failed_expectations(summary.validations, head)
+    if summary.report_error is not None:
+        publish_report_error(summary.report_error, head)
     if summary.report is not None:
         publish_report(summary.report, head)
     if summary.validations:
@@ -141,6 +151,18 @@ def publish_report(report: Path, head: str = "") -> None:
         link=target.resolve().as_uri(),
         link_text=target.name,
         description=head + "The situation report on the machine that ran the flow",
+    )
+
+
+def publish_report_error(error: str, head: str = "") -> None:
+    """The report's own failure: the data of the run is loaded, the pages are the older ones."""
+    create_markdown_artifact(
+        key="sitrep-report-error",
+        markdown=(
+            f"{head}**The report FAILED**: {error}\n\nThe run's data is loaded; the report "
+            "pages are those of an earlier report. Run `sitrep report` to write them again.\n"
+        ),
+        description=head + "The report of this run failed; its data is loaded",
     )
 
 

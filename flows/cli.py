@@ -260,21 +260,32 @@ def _run_pipeline(
     lines = _failure_lines(state) if failed else []
     report = settings.reports_dir / "index.html"
     fresh = report.exists() and report.stat().st_mtime >= started
+    report_error = _report_failure(settings, started)
     if summary.fmt == "json":
         found = report.resolve() if report.exists() else None
         run = _RunResult(flow_run_id, failed, rows, lines, settings.warehouse.resolve(), found)
-        typer.echo(json.dumps(run_json(run, sources)))
-        for line in lines:
+        typer.echo(json.dumps(run_json(run, sources) | {"report_error": report_error}))
+        for line in lines + ([f"report: {report_error}"] if report_error else []):
             say_error(line)
         return failed
     _print_rows(rows, title="Rows per source and table")
     for line in lines:
         say_error(line)
+    if report_error:
+        say_error(f"report FAILED (the data is loaded; `sitrep report` retries): {report_error}")
     out.print(f"warehouse: {settings.warehouse.resolve()}", highlight=False, soft_wrap=True)
     if report.exists():
         note = "" if fresh else "  (not rewritten: nothing new was loaded)"
+        note = "  (an earlier report: this one failed)" if report_error else note
         out.print(f"report:    {report.resolve()}{note}", highlight=False, soft_wrap=True)
     return failed
+
+
+def _report_failure(settings: Settings, started: float) -> str | None:
+    """The error of the run's report when it failed (the run's data is loaded all the same)."""
+    from warehouse.report_state import failure_since
+
+    return failure_since(settings.reports_dir, started)
 
 
 @dataclass(frozen=True)
@@ -599,6 +610,7 @@ def report(
       sitrep report --country COD --out reports/
     """
     from flows.output_files import OutputPathError, checked_report_folder
+    from flows.progress import say, show_progress
     from warehouse.db import WarehouseMissingError
     from warehouse.preferences import PreferencesError
     from warehouse.report import ReportError, write_report
@@ -607,7 +619,8 @@ def report(
     iso3 = country.strip().upper() if country else None
     try:
         folder = checked_report_folder(out_dir, settings) if out_dir is not None else None
-        path = write_report(settings, iso3, folder)
+        with show_progress():
+            path = write_report(settings, iso3, folder, progress=say)
     except (ReportError, PreferencesError, WarehouseMissingError, OutputPathError) as exc:
         raise fail(str(exc)) from None
     out.print(f"report: {path.resolve()}", highlight=False, soft_wrap=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -18,6 +19,7 @@ ARTICLES_SHOWN = 10
 CHECKS_SHOWN = 15
 YEARLY_KINDS = ("unhcr", "idmc-gidd", "hxl")
 ASSESSMENTS = {"BA": "baseline assessment", "SA": "site assessment"}
+Cites = dict[str, dict[str, Any]]
 
 
 @dataclass
@@ -85,37 +87,97 @@ def country_page(
     con: duckdb.DuckDBPyConnection, iso3: str, citations: dict[str, dict[str, Any]] | None = None
 ) -> CountryPage | None:
     """One country's figures, news and data quality; None when the warehouse has nothing on it."""
-    cites = citations or {}
     summary = rows(con, "countries", iso3)
     if not summary:
         return None
-    head = summary[0]
+    return build_page(iso3, summary[0], lambda query: rows(con, query, iso3), citations or {})
+
+
+def build_page(
+    iso3: str, head: dict[str, Any], fetch: Callable[[str], list[dict[str, Any]]], cites: Cites
+) -> CountryPage:
+    """A country's page from its summary row and `fetch(named query)`, its rows of each query."""
     head["citation"] = citation(cites, head["idps_source"], head, "idps_")
     head["fresher_citation"] = citation(cites, head["fresher_source"], head, "fresher_")
-    admin1 = rows(con, "admin1_idps", iso3)
+    admin1 = fetch("admin1_idps")
     for unit in admin1:
         unit["admin1_name"] = unit["admin1_name"] or admin1_name(unit["admin1_pcode"])
         unit["citation"] = citation(cites, unit["source"], unit)
         unit["households_citation"] = citation(
             cites, unit["households_source"], unit, "households_"
         )
-    flags = rows(con, "news_vs_official", iso3)
+    flags = fetch("news_vs_official")
     for flag in flags:
         flag["admin1_name"] = flag["admin1_name"] or admin1_name(flag["admin1_pcode"])
     return CountryPage(
         iso3=iso3,
-        name=summary[0]["country_name"] or country_name(iso3),
-        summary=summary[0],
+        name=head["country_name"] or country_name(iso3),
+        summary=head,
         admin1=admin1,
-        trend=rows(con, "idp_trend", iso3),
-        new_displacement=rows(con, "new_displacement", iso3),
+        trend=fetch("idp_trend"),
+        new_displacement=fetch("new_displacement"),
         flags=flags,
-        articles=group_articles(rows(con, "news_facts", iso3))[:ARTICLES_SHOWN],
-        quarantined=rows(con, "quarantined", iso3),
-        failed=rows(con, "failed_expectations", iso3),
-        freshness=rows(con, "freshness", iso3),
-        checks=rows(con, "figure_checks", iso3)[:CHECKS_SHOWN],
+        articles=group_articles(fetch("news_facts"))[:ARTICLES_SHOWN],
+        quarantined=fetch("quarantined"),
+        failed=fetch("failed_expectations"),
+        freshness=fetch("freshness"),
+        checks=fetch("figure_checks")[:CHECKS_SHOWN],
     )
+
+
+# Named queries of a page with an iso3 column, and those filtered by the country's sources.
+BY_COUNTRY = (
+    "admin1_idps",
+    "idp_trend",
+    "new_displacement",
+    "news_vs_official",
+    "news_facts",
+    "figure_checks",
+)
+BY_SOURCE = ("quarantined", "failed_expectations", "freshness")
+
+
+class PageReader:
+    """Country pages one at a time, from each named query run once for all the countries asked.
+
+    Each query's rows (in the query's order) go to a temporary table of the connection, which
+    DuckDB may spill to disk; a page then reads only its own country's rows, so Python holds one
+    country at a time whatever the number of countries.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, codes: list[str], summary: Overview) -> None:
+        self.con = con
+        self.heads = {c["iso3"]: c for c in summary.countries}
+        self.cites = summary.citations
+        con.execute("CREATE OR REPLACE TEMP TABLE page_codes (iso3 VARCHAR)")
+        con.executemany("INSERT INTO page_codes VALUES (?)", [[c] for c in codes])
+        for query in BY_COUNTRY:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE page_{query} AS SELECT row_number() OVER () "
+                f"AS page_row, * FROM ({named_sql(query).rstrip().rstrip(';')}) "
+                "WHERE iso3 IN (SELECT iso3 FROM page_codes)",
+                {"iso3": None},
+            )
+        self.by_source = {q: rows(con, q, None) for q in BY_SOURCE}
+        sources = con.execute(
+            "SELECT iso3, list(DISTINCT source) FROM country_sources "
+            "WHERE iso3 IN (SELECT iso3 FROM page_codes) GROUP BY iso3"
+        ).fetchall()
+        self.sources: dict[str, set[str]] = {iso3: set(names) for iso3, names in sources}
+
+    def page(self, iso3: str) -> CountryPage:
+        """The page of one of the countries asked."""
+        return build_page(iso3, dict(self.heads[iso3]), lambda q: self._rows(q, iso3), self.cites)
+
+    def _rows(self, query: str, iso3: str) -> list[dict[str, Any]]:
+        if query in BY_SOURCE:
+            mine = self.sources.get(iso3, set())
+            return [dict(r) for r in self.by_source[query] if r["source"] in mine]
+        cursor = self.con.execute(
+            f"SELECT * EXCLUDE (page_row) FROM page_{query} WHERE iso3 = ? ORDER BY page_row",
+            [iso3],
+        )
+        return rows_as_dicts(cursor)
 
 
 def citation(

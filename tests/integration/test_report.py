@@ -151,7 +151,8 @@ def test_write_report_returns_the_overview_and_country_pages(home: Path, tmp_pat
     assert write_report(settings) == settings.reports_dir / "index.html"
     out = tmp_path / "elsewhere"
     assert write_report(settings, "SDN", out) == out / "SDN.html"
-    assert sorted(p.name for p in out.iterdir()) == ["SDN-trend.png", "SDN.html", "SDN.md"]
+    pages = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert pages == ["SDN-trend.png", "SDN.html", "SDN.md"]
 
 
 def test_unknown_country_is_exit_2(home: Path) -> None:

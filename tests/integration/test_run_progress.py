@@ -65,7 +65,9 @@ def test_load_prints_each_step_in_order_then_the_table(prefect_api, home, fixtur
         r"dtm: validated \(\d+ rows? failed an expectation\)",
         f"dtm: loaded {rows_loaded} rows",
         "report: writing",
-        "report: 1 country",
+        "report: 1 of 1 country to draw",
+        r"report: TCD Chad \(1/1\)",
+        "report: overview of 1 country written",
     ]
     assert len(progress) == len(expected), progress
     for line, pattern in zip(progress, expected, strict=True):
