@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,7 @@ from transforms.errors import SitrepError
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 VIEWS = HERE / "views"
+WRITES = HERE / "writes"
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
 
@@ -68,6 +70,12 @@ def connect(
                     f"try again when it finishes, or raise {LOCK_WAIT_ENV}"
                 ) from exc
             time.sleep(0.05)
+
+
+@cache
+def statement(name: str) -> str:
+    """The SQL of `warehouse/writes/<name>.sql`: the statements loads and refreshes send."""
+    return (WRITES / f"{name}.sql").read_text()
 
 
 def migrations() -> list[tuple[int, str, Path]]:

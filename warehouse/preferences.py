@@ -11,6 +11,7 @@ import duckdb
 
 from transforms.errors import SitrepError
 from warehouse.db import connect, migrate, transaction
+from warehouse.figures import refresh_if_stale
 
 PREFERENCES = Path(__file__).parent / "preferences.toml"
 SETTINGS = ("recency_window_days", "news_ratio_flag", "stale_after_days")
@@ -112,7 +113,8 @@ def copy_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> None
 
 
 def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None = None) -> None:
-    """Bring the warehouse's preference tables in line with the file (one writer at a time).
+    """Bring the warehouse's preference tables, and the figures computed with them, in line
+    with the file (one writer at a time).
 
     `wait` bounds how long to wait for another writer or reader (default: as for loads);
     past it, filelock.Timeout or WarehouseBusyError (both TimeoutError) is raised.
@@ -123,4 +125,6 @@ def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None
     lock = lock_for(db_path)
     with lock.acquire(timeout=wait), connect(db_path, wait=wait) as con:
         migrate(con)
-        apply_preferences(con, prefs)
+        with transaction(con):
+            copy_preferences(con, prefs)
+            refresh_if_stale(con)  # changed preferences change the preferred figures
