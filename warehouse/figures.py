@@ -71,20 +71,10 @@ def refresh(con: duckdb.DuckDBPyConnection, countries: Collection[str | None] | 
     "refreshed" or "unchanged".
     """
     if countries is None or not is_current(con):
-        with _shadows(con) as shadow:
-            for name in MATERIALISED:
-                con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS SELECT * FROM {name}")
-                shadow(name)
+        _rebuild(con)
         done = "rebuilt"
     elif countries:
-        where, params = _country_filter(countries)
-        with _shadows(con) as shadow:
-            for name in MATERIALISED:
-                con.execute(f"DELETE FROM {SCHEMA}.{name} WHERE {where}", params)
-                con.execute(
-                    f"INSERT INTO {SCHEMA}.{name} SELECT * FROM {name} WHERE {where}", params
-                )
-                shadow(name)
+        _refresh_countries(con, countries)
         done = "refreshed"
     else:
         return "unchanged"
@@ -109,8 +99,9 @@ def read_materialised(con: duckdb.DuckDBPyConnection) -> bool:
     """
     if not is_current(con):
         return False
+    database = _database(con)
     for name in MATERIALISED:
-        _shadow(con, name)
+        _shadow(con, name, f"{database}.{SCHEMA}.{name}")
     return True
 
 
@@ -124,17 +115,52 @@ def read_figures(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         _drop_shadows(con, MATERIALISED)
 
 
-def _shadow(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {SCHEMA}.{name}")
+def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Every table from its view, each read by the views after it."""
+    with _shadowing(con, "") as shadow:
+        for name in MATERIALISED:
+            con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS SELECT * FROM {name}")
+            shadow(name, SCHEMA)
+
+
+# The tables the materialised views read rows of a country from.
+COUNTRY_ROWS = ("displacement", "article_facts")
+
+
+def _refresh_countries(con: duckdb.DuckDBPyConnection, countries: Collection[str | None]) -> None:
+    """Replace these countries' rows of every table.
+
+    Every materialised view is a function of one country's rows, so computing it over the
+    rows of these countries gives exactly their rows of the whole. While this runs, the base
+    tables and the tables refreshed so far are seen through views holding only those
+    countries, so the work follows the countries refreshed, not the size of the warehouse.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE refresh_countries (iso3 VARCHAR)")
+    codes = [[c] for c in countries if c is not None]
+    if codes:
+        con.executemany("INSERT INTO temp.refresh_countries VALUES (?)", codes)
+    where = "iso3 IN (SELECT iso3 FROM temp.refresh_countries)"
+    where += " OR iso3 IS NULL" if None in countries else ""
+    try:
+        with _shadowing(con, where) as shadow:
+            for table in COUNTRY_ROWS:
+                shadow(table, "main")
+            for name in MATERIALISED:
+                con.execute(f"DELETE FROM {SCHEMA}.{name} WHERE {where}")
+                con.execute(f"INSERT INTO {SCHEMA}.{name} SELECT * FROM {name}")
+                shadow(name, SCHEMA)
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.refresh_countries")
 
 
 @contextmanager
-def _shadows(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str], None]]:
-    """While refreshing: each table refreshed stands in for its view for those after it."""
+def _shadowing(con: duckdb.DuckDBPyConnection, where: str) -> Iterator[Callable[[str, str], None]]:
+    """Temporary views standing in for names while a refresh runs, dropped at its end."""
+    database = _database(con)
     made: list[str] = []
 
-    def shadow(name: str) -> None:
-        _shadow(con, name)
+    def shadow(name: str, schema: str) -> None:
+        _shadow(con, name, f"{database}.{schema}.{name}", where)
         made.append(name)
 
     _drop_shadows(con, MATERIALISED)
@@ -144,18 +170,20 @@ def _shadows(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str], None]]:
         _drop_shadows(con, made)
 
 
+def _shadow(con: duckdb.DuckDBPyConnection, name: str, source: str, where: str = "") -> None:
+    condition = f" WHERE {where}" if where else ""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}{condition}")
+
+
 def _drop_shadows(con: duckdb.DuckDBPyConnection, names: Collection[str]) -> None:
     for name in names:
         con.execute(f"DROP VIEW IF EXISTS temp.{name}")
 
 
-def _country_filter(countries: Collection[str | None]) -> tuple[str, list[str]]:
-    """A WHERE clause on iso3 for these countries (NULL included when None is among them)."""
-    codes = sorted(c for c in countries if c is not None)
-    parts = [f"iso3 IN ({', '.join('?' for _ in codes)})"] if codes else []
-    if None in countries:
-        parts.append("iso3 IS NULL")
-    return " OR ".join(parts), codes
+def _database(con: duckdb.DuckDBPyConnection) -> str:
+    """The warehouse's catalog name, quoted: `main` alone would also name the temp schema."""
+    found = con.execute("SELECT current_database()").fetchone()
+    return '"' + str(found[0] if found else "").replace('"', '""') + '"'
 
 
 def _has_state(con: duckdb.DuckDBPyConnection) -> bool:
