@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import duckdb
 
-from warehouse.db import VIEWS, statement
+from warehouse.db import statement, views_hash
 
 SCHEMA = "figures"
 STATE = "figures"
@@ -42,11 +42,7 @@ MATERIALISED = (
 
 def definitions_hash() -> str:
     """SHA-256 over the view files and the list of materialised views."""
-    digest = hashlib.sha256(",".join(MATERIALISED).encode())
-    for path in sorted(VIEWS.glob("*.sql")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return hashlib.sha256(f"{','.join(MATERIALISED)}:{views_hash()}".encode()).hexdigest()
 
 
 def inputs_key(con: duckdb.DuckDBPyConnection) -> str:
@@ -119,7 +115,7 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Every table from its view, each read by the views after it."""
     with _shadowing(con, "") as shadow:
         for name in MATERIALISED:
-            con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS SELECT * FROM {name}")
+            con.execute(statement("figures_create").format(name=name))
             shadow(name, SCHEMA)
 
 
@@ -146,8 +142,8 @@ def _refresh_countries(con: duckdb.DuckDBPyConnection, countries: Collection[str
             for table in COUNTRY_ROWS:
                 shadow(table, "main")
             for name in MATERIALISED:
-                con.execute(f"DELETE FROM {SCHEMA}.{name} WHERE {where}")
-                con.execute(f"INSERT INTO {SCHEMA}.{name} SELECT * FROM {name}")
+                con.execute(statement("figures_delete").format(name=name, where=where))
+                con.execute(statement("figures_insert").format(name=name))
                 shadow(name, SCHEMA)
     finally:
         con.execute("DROP TABLE IF EXISTS temp.refresh_countries")

@@ -145,7 +145,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoa
     table = part.table
     if table not in REPLACE_KEYS:
         raise ValueError(f"unknown table {table!r}")
-    names = {"table": table, "keys": ", ".join(REPLACE_KEYS[table])}
+    names = _names(table)
     if table == "displacement" and part.lake_path and part.rows_loaded:
         _keep_history(con, req, part.lake_path)
     if req.replace_urls:
@@ -198,7 +198,7 @@ def _touched(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoad) 
     """The countries whose figures loading `part` can change (read before it is loaded)."""
     table = part.table
     prefix = "touched_articles" if table == "articles" else "touched"
-    names = {"table": table, "keys": ", ".join(REPLACE_KEYS.get(table, ()))}
+    names = _names(table)
     found: set[str | None] = set()
     if req.replace_urls:
         urls = {"source": req.source, "urls": req.replace_urls}
@@ -207,6 +207,13 @@ def _touched(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoad) 
         lake = {"lake": part.lake_path}
         found |= _column(con, statement(f"{prefix}_by_lake").format(**names), lake)
     return found
+
+
+def _names(table: str) -> dict[str, str]:
+    """What the SQL templates of one table are filled with: its name and how a lake row `n`
+    matches a row `t` of it (its replace keys; both from REPLACE_KEYS, never from input)."""
+    keys = REPLACE_KEYS.get(table, ())
+    return {"table": table, "match": " AND ".join(f"n.{k} = t.{k}" for k in keys)}
 
 
 def _kind_change(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> set[str | None]:

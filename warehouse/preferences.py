@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from transforms.errors import SitrepError
-from warehouse.db import connect, migrate, transaction
+from warehouse.db import connect, migrate, statement, transaction
 from warehouse.figures import refresh_if_stale
 
 PREFERENCES = Path(__file__).parent / "preferences.toml"
@@ -99,17 +99,17 @@ def apply_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> Non
 
 def copy_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> None:
     """Replace the warehouse's copy of the preferences inside the caller's transaction."""
-    con.execute("DELETE FROM source_priority")
-    con.execute("DELETE FROM report_settings")
-    con.execute("DELETE FROM tie_breaks")
-    if prefs.priority:
-        con.executemany("INSERT INTO source_priority VALUES (?, ?)", list(prefs.priority.items()))
-    if prefs.settings:
-        con.executemany("INSERT INTO report_settings VALUES (?, ?)", list(prefs.settings.items()))
-    if prefs.tie_breaks:
-        con.executemany(
-            "INSERT INTO tie_breaks VALUES (?, ?)", list(enumerate(prefs.tie_breaks, 1))
-        )
+    con.execute(statement("preferences_clear"))
+    rows = {
+        "insert_source_priority": [{"source": k, "priority": v} for k, v in prefs.priority.items()],
+        "insert_report_setting": [{"name": k, "value": v} for k, v in prefs.settings.items()],
+        "insert_tie_break": [
+            {"position": n, "name": name} for n, name in enumerate(prefs.tie_breaks, 1)
+        ],
+    }
+    for name, values in rows.items():
+        if values:  # executemany refuses an empty list
+            con.executemany(statement(name), values)
 
 
 def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None = None) -> None:

@@ -1,2 +1,3 @@
 -- The rows of {table} that the lake file holds a new version of (by the table's keys).
-DELETE FROM {table} WHERE ({keys}) IN (SELECT ({keys}) FROM read_parquet($lake))
+DELETE FROM {table} t
+WHERE EXISTS (SELECT 1 FROM read_parquet($lake) n WHERE {match})
