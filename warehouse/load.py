@@ -81,10 +81,11 @@ def load(
     status: str = "loaded",
     error: str | None = None,
     filesystems: Sequence[Any] = (),
-) -> None:
+) -> list[str]:
     """Replace this source run's partitions, record the run and refresh the figures of the
     countries it touched (warehouse/figures.py), in one transaction.
 
+    Returns the ISO3 codes of those countries (whose report pages may have changed).
     `filesystems` are fsspec filesystems DuckDB reads remote lake URLs through (s3://, memory://).
     """
     with lock_for(db_path), _tidy_wal(db_path), connect(db_path) as con:
@@ -118,6 +119,7 @@ def load(
                         "load_run_id": request.load_run_id,
                     },
                 )
+    return sorted(c for c in touched if c is not None)
 
 
 def record_run(db_path: Path, request: LoadRequest, status: str, error: str | None) -> None:

@@ -121,8 +121,9 @@ def lake_file(folder: Path, name: str, rows: list[dict], run_id: str) -> str:
 
 def load_rows(
     db: Path, folder: Path, run_id: str, source: str, kind: str, tables: dict[str, list[dict]]
-) -> None:
-    """One source run of these tables' rows, replacing the files they came from."""
+) -> list[str]:
+    """One source run of these tables' rows, replacing the files they came from; the
+    countries it touched."""
     parts, urls = [], set()
     for table, rows in tables.items():
         stamped = [{"source": source} | r for r in rows]
@@ -130,7 +131,7 @@ def load_rows(
         path = lake_file(folder, f"{run_id}-{table}", stamped, run_id)
         parts.append(TableLoad(table, path, None, len(rows), len(rows), 0))
     request = LoadRequest(run_id, source, kind, RETRIEVED, parts, replace_urls=sorted(urls))
-    load(db, request)
+    return load(db, request)
 
 
 def differences(db: Path) -> dict[str, tuple[int, int, int]]:
@@ -185,9 +186,10 @@ def test_every_materialised_view_has_rows(loaded: Path) -> None:
 
 def test_a_replacing_load_keeps_them_equal(loaded: Path, tmp_path: Path) -> None:
     before = figures_of(loaded, "SELECT figure FROM figures.latest_idp_country WHERE iso3 = 'COD'")
-    load_rows(
+    touched = load_rows(
         loaded, tmp_path, "dtm-2", "dtm", "dtm", {"displacement": dtm_rows(3, drop_cd62=True)}
     )
+    assert touched == ["COD", "TCD"]
     assert differences(loaded) == {}
     after = figures_of(loaded, "SELECT figure FROM figures.latest_idp_country WHERE iso3 = 'COD'")
     assert after != before
@@ -219,7 +221,10 @@ def test_a_failed_load_leaves_them_as_they_were(loaded: Path, tmp_path: Path) ->
 def test_a_load_refreshes_only_the_countries_it_touched(loaded: Path, tmp_path: Path) -> None:
     with duckdb.connect(str(loaded)) as con:
         con.execute("UPDATE figures.idp_stock_history SET figure = -1 WHERE iso3 = 'TCD'")
-    load_rows(loaded, tmp_path, "hapi-2", "hapi", "hapi-idps", {"displacement": hapi_rows(60_000)})
+    touched = load_rows(
+        loaded, tmp_path, "hapi-2", "hapi", "hapi-idps", {"displacement": hapi_rows(60_000)}
+    )
+    assert touched == ["COD", "HTI"]
     assert list(differences(loaded)) == ["idp_stock_history"]  # TCD: not touched by hapi
     cod = "SELECT figure FROM figures.latest_idp_country WHERE source = 'hapi' AND iso3 = 'COD'"
     assert figures_of(loaded, cod) == [(60_000,)]
