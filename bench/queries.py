@@ -322,6 +322,7 @@ def main() -> None:
     else:
         shape = {"rows": args.rows, "reused": True}
     print(f"warehouse: {shape}", flush=True)
+    shape["view_limit_s"] = args.view_limit  # a view read past it is recorded as None
     before: dict[str, dict[str, Any]] = {}
     after: dict[str, dict[str, Any]] = {}
     if args.only != "materialised":
