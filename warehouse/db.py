@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ from transforms.errors import SitrepError
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
 VIEWS = HERE / "views"
+WRITES = HERE / "writes"
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
 
@@ -70,6 +73,12 @@ def connect(
             time.sleep(0.05)
 
 
+@cache
+def statement(name: str) -> str:
+    """The SQL of `warehouse/writes/<name>.sql`: the statements loads and refreshes send."""
+    return (WRITES / f"{name}.sql").read_text()
+
+
 def migrations() -> list[tuple[int, str, Path]]:
     """The migration files in order: (version, name, path)."""
     found = []
@@ -89,7 +98,8 @@ def migrations() -> list[tuple[int, str, Path]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations, each in its own transaction, then recreate the views."""
+    """Apply pending migrations, each in its own transaction, then recreate the views when
+    their files changed (or one is missing)."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS _migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
@@ -101,12 +111,31 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             continue
         with transaction(con):
             con.execute(path.read_text())
-            con.execute("INSERT INTO _migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute(statement("record_migration"), {"version": version, "name": name})
         applied.append(path.name)
-    with transaction(con):
-        for view in sorted(VIEWS.glob("*.sql")):
-            con.execute(view.read_text())
+    digest, count = views_hash(), _view_count()
+    current = con.execute(statement("views_current"), {"sha256": digest, "views": count})
+    if current.fetchone() != (True,):
+        with transaction(con):
+            for view in sorted(VIEWS.glob("*.sql")):
+                con.execute(view.read_text())
+            con.execute(statement("views_created"), {"name": "views", "sha256": digest})
     return applied
+
+
+def views_hash() -> str:
+    """SHA-256 over the view files, names and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(VIEWS.glob("*.sql")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _view_count() -> int:
+    """How many views the view files create."""
+    pattern = re.compile(r"^\s*CREATE\s+OR\s+REPLACE\s+VIEW\b", re.IGNORECASE | re.MULTILINE)
+    return sum(len(pattern.findall(p.read_text())) for p in VIEWS.glob("*.sql"))
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from transforms.gazetteer import DATA, admin_units, countries, idmc_territories
+from warehouse.db import statement
 
 BUNDLE = "gazetteer"
 FILES = (
@@ -57,11 +58,8 @@ def load_dims(con: duckdb.DuckDBPyConnection) -> bool:
     rows = 0
     for table, frame in (("dim_country", country_rows()), ("dim_admin", admin_rows())):
         con.register("reference_rows", frame)
-        con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM reference_rows")
+        con.execute(statement("dims_replace").format(table=table))
         con.unregister("reference_rows")
         rows += len(frame)
-    con.execute(
-        "INSERT OR REPLACE INTO reference_data VALUES (?, ?, ?, now())", [BUNDLE, digest, rows]
-    )
+    con.execute(statement("save_reference_data"), {"name": BUNDLE, "sha256": digest, "rows": rows})
     return True

@@ -11,6 +11,7 @@ import json
 
 import duckdb
 
+from warehouse.db import statement
 from warehouse.query import named_sql
 
 TABLE = "idp_totals"
@@ -31,15 +32,15 @@ def record_checks(con: duckdb.DuckDBPyConnection, load_run_id: str, source: str)
             "counted_by": "idp_figure_checks",
         }
         con.execute(
-            "INSERT OR REPLACE INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_run_id,
-                TABLE,
-                EXPECTATION,
-                check,
-                not unexpected,
-                unexpected,
-                json.dumps(details),
-            ],
+            statement("record_check_result"),
+            {
+                "load_run_id": load_run_id,
+                "table": TABLE,
+                "expectation": EXPECTATION,
+                "column": check,
+                "success": not unexpected,
+                "unexpected_count": unexpected,
+                "details": json.dumps(details),
+            },
         )
     return failed

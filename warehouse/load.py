@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,9 +15,10 @@ from typing import Any
 import duckdb
 from filelock import FileLock
 
-from warehouse.db import LOCK_WAIT_ENV, connect, migrate, transaction
+from warehouse.db import LOCK_WAIT_ENV, connect, migrate, statement, transaction
 from warehouse.dims import load_dims
 from warehouse.figure_checks import record_checks
+from warehouse.figures import read_figures, refresh
 from warehouse.preferences import copy_preferences, read_preferences
 
 # The columns whose rows a new load replaces: a record, an article, or every fact of an article.
@@ -77,29 +76,17 @@ def _lock(path: str) -> FileLock:
     return FileLock(path)
 
 
-CRASH_ENV = "SITREP_CRASH_AFTER"
-_steps = itertools.count(1)
-
-
-def crash_point() -> None:
-    """Test hook: with SITREP_CRASH_AFTER=N the process SIGKILLs itself at the Nth load step.
-
-    tests/reliability kill loads at every step this way and check that nothing is lost.
-    """
-    target = os.environ.get(CRASH_ENV)
-    if target and next(_steps) == int(target):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 def load(
     db_path: Path,
     request: LoadRequest,
     status: str = "loaded",
     error: str | None = None,
     filesystems: Sequence[Any] = (),
-) -> None:
-    """Replace this source run's partitions and record the run, in one transaction.
+) -> list[str]:
+    """Replace this source run's partitions, record the run and refresh the figures of the
+    countries it touched (warehouse/figures.py), in one transaction.
 
+    Returns the ISO3 codes of those countries (whose report pages may have changed).
     `filesystems` are fsspec filesystems DuckDB reads remote lake URLs through (s3://, memory://).
     """
     with lock_for(db_path), _tidy_wal(db_path), connect(db_path) as con:
@@ -109,23 +96,31 @@ def load(
                 con.register_filesystem(fs)
         migrate(con)
         with transaction(con):
-            load_dims(con)
+            reference_changed = load_dims(con)
+            touched = _kind_change(con, request)
             for part in request.tables:
+                touched |= _touched(con, request, part)
                 _load_table(con, request, part)
-                crash_point()
             if request.watermark is not None and status == "loaded":
                 _save_watermark(con, request)
-            if status == "loaded" and any(t.table == "displacement" for t in request.tables):
+            loads_figures = any(t.table == "displacement" for t in request.tables)
+            if status == "loaded" and loads_figures:
                 copy_preferences(con, read_preferences())  # the thresholds the checks read
-                record_checks(con, request.load_run_id, request.source)
+            _record_run(con, request, status=status, error=error)
+            refresh(con, None if reference_changed else touched)
+            if status == "loaded" and loads_figures:
+                with read_figures(con):
+                    record_checks(con, request.load_run_id, request.source)
             if request.fingerprint is not None and status == "loaded":
                 con.execute(
-                    "INSERT OR REPLACE INTO source_inputs VALUES (?, ?, ?, now())",
-                    [request.source, request.fingerprint, request.load_run_id],
+                    statement("save_source_inputs"),
+                    {
+                        "source": request.source,
+                        "fingerprint": request.fingerprint,
+                        "load_run_id": request.load_run_id,
+                    },
                 )
-            _record_run(con, request, status=status, error=error)
-            crash_point()
-        crash_point()
+    return sorted(c for c in touched if c is not None)
 
 
 def record_run(db_path: Path, request: LoadRequest, status: str, error: str | None) -> None:
@@ -135,7 +130,6 @@ def record_run(db_path: Path, request: LoadRequest, status: str, error: str | No
         migrate(con)
         with transaction(con):
             _record_run(con, request, status=status, error=error)
-            crash_point()
 
 
 @contextmanager
@@ -154,100 +148,126 @@ def _load_table(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoa
     table = part.table
     if table not in REPLACE_KEYS:
         raise ValueError(f"unknown table {table!r}")
+    names = _names(table)
     if table == "displacement" and part.lake_path and part.rows_loaded:
         _keep_history(con, req, part.lake_path)
     if req.replace_urls:
-        con.execute(
-            f"DELETE FROM {table} WHERE source = ? AND source_url IN (SELECT unnest(?))",
-            [req.source, req.replace_urls],
-        )
-        con.execute(
-            'DELETE FROM quarantine WHERE "table" = ? AND source = ? '
-            "AND source_url IN (SELECT unnest(?))",
-            [table, req.source, req.replace_urls],
-        )
-        crash_point()
+        urls = {"source": req.source, "urls": req.replace_urls}
+        con.execute(statement("delete_by_url").format(**names), urls)
+        con.execute(statement("delete_quarantine_by_url"), urls | {"table": table})
     if part.lake_path and part.rows_loaded:
-        keys = ", ".join(REPLACE_KEYS[table])
-        lake = "read_parquet(?)"
-        con.execute(
-            f"DELETE FROM {table} WHERE ({keys}) IN (SELECT ({keys}) FROM {lake})",
-            [part.lake_path],
-        )
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {lake}", [part.lake_path])
-        crash_point()
+        lake = {"lake": part.lake_path}
+        con.execute(statement("delete_by_keys").format(**names), lake)
+        con.execute(statement("insert_rows").format(**names), lake)
     if part.quarantine_path and part.rows_quarantined:
         con.execute(
-            """INSERT INTO quarantine BY NAME
-               SELECT ? AS load_run_id, ? AS "table", row_number() OVER () AS row_no,
-                      ? AS source, source_url, source_record_id, reason, record
-               FROM read_parquet(?)""",
-            [req.load_run_id, table, req.source, part.quarantine_path],
+            statement("insert_quarantine"),
+            {
+                "load_run_id": req.load_run_id,
+                "table": table,
+                "source": req.source,
+                "path": part.quarantine_path,
+            },
         )
     if part.results:  # executemany refuses an empty list
         con.executemany(
-            "INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+            statement("insert_validation_result"),
             [
-                [
-                    req.load_run_id,
-                    table,
-                    r["expectation"],
-                    r["column"],
-                    r["success"],
-                    r["unexpected_count"],
-                    r["details"],
-                ]
+                {
+                    "load_run_id": req.load_run_id,
+                    "table": table,
+                    "expectation": r["expectation"],
+                    "column": r["column"],
+                    "success": r["success"],
+                    "unexpected_count": r["unexpected_count"],
+                    "details": r["details"],
+                }
                 for r in part.results
             ],
         )
     con.execute(
-        "INSERT INTO load_run_tables VALUES (?, ?, ?, ?, ?)",
-        [req.load_run_id, table, part.rows_in, part.rows_loaded, part.rows_quarantined],
+        statement("insert_load_run_table"),
+        {
+            "load_run_id": req.load_run_id,
+            "table": table,
+            "rows_in": part.rows_in,
+            "rows_loaded": part.rows_loaded,
+            "rows_quarantined": part.rows_quarantined,
+        },
     )
+
+
+def _touched(con: duckdb.DuckDBPyConnection, req: LoadRequest, part: TableLoad) -> set[str | None]:
+    """The countries whose figures loading `part` can change (read before it is loaded)."""
+    table = part.table
+    prefix = "touched_articles" if table == "articles" else "touched"
+    names = _names(table)
+    found: set[str | None] = set()
+    if req.replace_urls:
+        urls = {"source": req.source, "urls": req.replace_urls}
+        found |= _column(con, statement(f"{prefix}_by_url").format(**names), urls)
+    if part.lake_path and part.rows_loaded:
+        lake = {"lake": part.lake_path}
+        found |= _column(con, statement(f"{prefix}_by_lake").format(**names), lake)
+    return found
+
+
+def _names(table: str) -> dict[str, str]:
+    """What the SQL templates of one table are filled with: its name and how a lake row `n`
+    matches a row `t` of it (its replace keys; both from REPLACE_KEYS, never from input)."""
+    keys = REPLACE_KEYS.get(table, ())
+    return {"table": table, "match": " AND ".join(f"n.{k} = t.{k}" for k in keys)}
+
+
+def _kind_change(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> set[str | None]:
+    """Every country of the source when its kind changes (totals read breakdowns by kind)."""
+    before = con.execute(statement("source_kind"), {"source": req.source}).fetchone()
+    if before is None or before[0] is None or before[0] == req.kind:
+        return set()
+    return _column(con, statement("source_countries"), {"source": req.source})
+
+
+def _column(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> set[str | None]:
+    return {row[0] for row in con.execute(sql, params).fetchall()}
 
 
 def _keep_history(con: duckdb.DuckDBPyConnection, req: LoadRequest, lake_path: str) -> None:
     """Rows about to be replaced by a different version of the same record go to history."""
-    con.execute(
-        """INSERT INTO displacement_history BY NAME
-           SELECT d.source, d.source_record_id, d.figure, d.unit, d.qualifier, d.period_start,
-                  d.period_end, d.reported_on, d.record_hash, d.load_run_id,
-                  to_json(d) AS record, ? AS replaced_by_load_run_id, now() AS replaced_at
-           FROM displacement d
-           JOIN read_parquet(?) n USING (source, source_record_id)
-           WHERE d.record_hash IS DISTINCT FROM n.record_hash
-           ON CONFLICT DO NOTHING""",
-        [req.load_run_id, lake_path],
-    )
+    con.execute(statement("keep_history"), {"load_run_id": req.load_run_id, "lake": lake_path})
 
 
 def _save_watermark(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO source_watermarks VALUES (?, ?, ?, ?, now())",
-        [req.source, req.kind, req.watermark, req.load_run_id],
+        statement("save_watermark"),
+        {
+            "source": req.source,
+            "kind": req.kind,
+            "value": req.watermark,
+            "load_run_id": req.load_run_id,
+        },
     )
 
 
 def _record_run(
     con: duckdb.DuckDBPyConnection, req: LoadRequest, status: str, error: str | None
 ) -> None:
-    totals = [
-        sum(getattr(t, k) for t in req.tables)
+    totals = {
+        k: sum(getattr(t, k) for t in req.tables)
         for k in ("rows_in", "rows_loaded", "rows_quarantined")
-    ]
+    }
     con.execute(
-        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            req.load_run_id,
-            req.flow_run_id,
-            req.source,
-            req.kind,
-            req.started_at,
-            datetime.now(UTC),
-            *totals,
-            status,
-            error,
-        ],
+        statement("insert_load_run"),
+        {
+            "load_run_id": req.load_run_id,
+            "flow_run_id": req.flow_run_id,
+            "source": req.source,
+            "kind": req.kind,
+            "started_at": req.started_at,
+            "finished_at": datetime.now(UTC),
+            **totals,
+            "status": status,
+            "error": error,
+        },
     )
 
 

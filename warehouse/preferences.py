@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 
 from transforms.errors import SitrepError
-from warehouse.db import connect, migrate, transaction
+from warehouse.db import connect, migrate, statement, transaction
+from warehouse.figures import refresh_if_stale
 
 PREFERENCES = Path(__file__).parent / "preferences.toml"
 SETTINGS = ("recency_window_days", "news_ratio_flag", "stale_after_days")
@@ -98,21 +99,22 @@ def apply_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> Non
 
 def copy_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> None:
     """Replace the warehouse's copy of the preferences inside the caller's transaction."""
-    con.execute("DELETE FROM source_priority")
-    con.execute("DELETE FROM report_settings")
-    con.execute("DELETE FROM tie_breaks")
-    if prefs.priority:
-        con.executemany("INSERT INTO source_priority VALUES (?, ?)", list(prefs.priority.items()))
-    if prefs.settings:
-        con.executemany("INSERT INTO report_settings VALUES (?, ?)", list(prefs.settings.items()))
-    if prefs.tie_breaks:
-        con.executemany(
-            "INSERT INTO tie_breaks VALUES (?, ?)", list(enumerate(prefs.tie_breaks, 1))
-        )
+    con.execute(statement("preferences_clear"))
+    rows = {
+        "insert_source_priority": [{"source": k, "priority": v} for k, v in prefs.priority.items()],
+        "insert_report_setting": [{"name": k, "value": v} for k, v in prefs.settings.items()],
+        "insert_tie_break": [
+            {"position": n, "name": name} for n, name in enumerate(prefs.tie_breaks, 1)
+        ],
+    }
+    for name, values in rows.items():
+        if values:  # executemany refuses an empty list
+            con.executemany(statement(name), values)
 
 
 def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None = None) -> None:
-    """Bring the warehouse's preference tables in line with the file (one writer at a time).
+    """Bring the warehouse's preference tables, and the figures computed with them, in line
+    with the file (one writer at a time).
 
     `wait` bounds how long to wait for another writer or reader (default: as for loads);
     past it, filelock.Timeout or WarehouseBusyError (both TimeoutError) is raised.
@@ -123,4 +125,6 @@ def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None
     lock = lock_for(db_path)
     with lock.acquire(timeout=wait), connect(db_path, wait=wait) as con:
         migrate(con)
-        apply_preferences(con, prefs)
+        with transaction(con):
+            copy_preferences(con, prefs)
+            refresh_if_stale(con)  # changed preferences change the preferred figures

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from transforms.errors import SitrepError
 from warehouse.db import MEMORY_ENV, connect
+from warehouse.figures import read_materialised
 from warehouse.query_limits import (
     QueryTimeoutError,
     bounded,
@@ -22,6 +22,9 @@ from warehouse.query_limits import (
     size_bytes,
     spill_folder,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # imported where Arrow is used: plain reads start without it
 
 T = TypeVar("T")
 
@@ -225,6 +228,8 @@ def run_arrow(
 ) -> pa.Table:
     """The result of one read-only statement as an Arrow table (types kept, for Parquet)."""
 
+    import pyarrow as pa
+
     def collect(result: Result) -> pa.Table:
         reader = result.arrow_reader()
         return pa.Table.from_batches(list(result.batches()), schema=reader.schema)
@@ -234,7 +239,8 @@ def run_arrow(
 
 @contextmanager
 def _checked(db_path: Path, sql: str, spill: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection with file access disabled, once the statement passed the check."""
+    """A read-only connection with file access disabled, once the statement passed the check;
+    it reads the materialised figures where they are current (warehouse/figures.py)."""
     with connect(db_path, read_only=True) as con:
         con.execute("SET temp_directory = $dir", {"dir": str(spill)})
         con.execute("SET enable_progress_bar = false")
@@ -242,6 +248,7 @@ def _checked(db_path: Path, sql: str, spill: Path) -> Iterator[duckdb.DuckDBPyCo
         con.execute("SET enable_external_access = false")
         con.execute("SET autoinstall_known_extensions = false")
         con.execute("SET autoload_known_extensions = false")
+        read_materialised(con)
         con.execute("SET lock_configuration = true")
         check_statement(con, sql)
         try:

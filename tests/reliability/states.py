@@ -68,7 +68,7 @@ def write_spec(folder: Path, raw: bytes, run_id: str, name: str) -> Path:
     return path
 
 
-def run_load(db: Path, spec: Path, crash_after: int | None = None) -> int:
+def run_load(db: Path, spec: Path, crash_after: int | str | None = None) -> int:
     """Load `spec` into `db` in a child process; its return code (-9 when it was killed)."""
     env = {k: v for k, v in os.environ.items() if k != "SITREP_CRASH_AFTER"}
     if crash_after is not None:
@@ -89,13 +89,15 @@ def run_load(db: Path, spec: Path, crash_after: int | None = None) -> int:
 def fingerprint(db: Path, data_only: bool = False) -> dict[str, tuple[int, int]]:
     """Per table: row count and a content hash (timestamps left out, run ids too if data_only).
 
-    Opening read-write replays the write-ahead log, as the next run would.
+    Opening read-write replays the write-ahead log, as the next run would. The materialised
+    figures (schema `figures`) count as tables, named `figures.<view>`.
     """
     with duckdb.connect(str(db)) as con:
         tables = [
             r[0]
             for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+                "SELECT CASE schema_name WHEN 'main' THEN '' ELSE schema_name || '.' END "
+                "|| table_name FROM duckdb_tables() WHERE schema_name IN ('main', 'figures') "
                 "AND NOT temporary ORDER BY 1"
             ).fetchall()
         ]
@@ -107,10 +109,11 @@ def fingerprint(db: Path, data_only: bool = False) -> dict[str, tuple[int, int]]
 
 
 def _table_print(con: duckdb.DuckDBPyConnection, table: str, data_only: bool) -> tuple[int, int]:
+    schema, _, name = table.rpartition(".")
     columns = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() "
-        "WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index",
-        [table],
+        "WHERE table_name = ? AND schema_name = ? ORDER BY column_index",
+        [name, schema or "main"],
     ).fetchall()
     kept = [
         f'"{name}"'
@@ -118,7 +121,8 @@ def _table_print(con: duckdb.DuckDBPyConnection, table: str, data_only: bool) ->
         if "TIMESTAMP" not in kind and not (data_only and name.endswith("run_id"))
     ]
     row = f"to_json(struct_pack({', '.join(kept)}))" if kept else "'x'"
+    quoted = ".".join(f'"{part}"' for part in table.split("."))
     result: Any = con.execute(
-        f'SELECT count(*), coalesce(sum(hash({row})), 0)::VARCHAR FROM "{table}"'
+        f"SELECT count(*), coalesce(sum(hash({row})), 0)::VARCHAR FROM {quoted}"
     ).fetchone()
     return int(result[0]), int(result[1])

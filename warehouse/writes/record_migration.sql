@@ -1,0 +1,2 @@
+-- A migration applied.
+INSERT INTO _migrations (version, name) VALUES ($version, $name)
