@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.figures import read_materialised
 from warehouse.preferences import Preferences
 from warehouse.query import named_sql
 from warehouse.report_format import href
@@ -58,8 +59,11 @@ SHARED_VIEWS = ("idp_totals", "idp_figure_checks", "idp_place_totals", "idp_stoc
 
 
 def computed_once(con: duckdb.DuckDBPyConnection) -> None:
-    """Each shared view as a temporary table of this connection, which the views built on it
-    then read (temporary objects come first in DuckDB's search path); the file is untouched."""
+    """The materialised figures when they are current (`warehouse.figures`); otherwise each
+    shared view as a temporary table of this connection, which the views built on it then read
+    (temporary objects come first in DuckDB's search path). The file is untouched."""
+    if read_materialised(con):
+        return
     for view in SHARED_VIEWS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT * FROM main.{view}")
 
