@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, tags, task
@@ -19,40 +18,27 @@ from flows.http import HttpError, redact, redact_log_records
 from flows.incremental import MarkedFile, input_fingerprint
 from flows.progress import rows, say
 from flows.runners import api_for_workers, in_process, task_runner
+from flows.runs import (
+    PipelineFailedError,
+    SourceOutcome,
+    disk_full_error,
+    landed,
+    load_request,
+    new_request,
+    record_failure,
+)
 from flows.settings import Settings, SourceConfig
 from flows.sources import get_kind
-from flows.stage import SourceOutcome, stage
+from flows.stage import stage
 from flows.warehouse_slot import warehouse_slot
-from transforms.errors import SitrepError, disk_full, one_line
-from warehouse.load import (
-    LoadRequest,
-    load,
-    record_run,
-)
-from warehouse.status import run_status
+from transforms.errors import disk_full, one_line
+from warehouse.load import LoadRequest, load, record_run
 from warehouse.watermarks import last_inputs
+
+__all__ = ["PipelineFailedError", "pipeline", "run_source"]
 
 # Log lines go to the console and to Prefect's database: secrets are redacted from each.
 redact_log_records()
-
-
-class DiskFullError(SitrepError, OSError):
-    """The disk filled up during a source run; nothing of that run is in the warehouse."""
-
-
-class PipelineFailedError(SitrepError, RuntimeError):
-    """At least one source failed or passed its reject-rate limit: one line per failure.
-
-    `committed`: the source's load committed nevertheless (its valid rows are loaded).
-    """
-
-    def __init__(self, lines: list[str], committed: bool = False):
-        self.lines = [one_line(line) for line in lines]
-        self.committed = committed
-        super().__init__("; ".join(self.lines))
-
-    def __reduce__(self) -> tuple[type, tuple[list[str], bool]]:
-        return (PipelineFailedError, (self.lines, self.committed))  # to and from Dask workers
 
 
 def _network_error(task: object, task_run: object, state: object) -> bool:
@@ -112,22 +98,7 @@ def load_outcome(
     pipeline_run_id: str | None,
 ) -> SourceOutcome:
     """Commit the source run to the warehouse in one transaction."""
-    note = kept_note(outcome)
-    if note:
-        outcome.errors.append(note)
-    kind = get_kind(source.kind)
-    replace = outcome.locations if kind.snapshot else []
-    request = LoadRequest(
-        outcome.load_run_id,
-        source.name,
-        kind.name,
-        started,
-        outcome.tables,
-        replace,
-        pipeline_run_id,
-        watermark=outcome.watermark,
-        fingerprint=outcome.fingerprint,
-    )
+    request = load_request(outcome, get_kind(source.kind), started, pipeline_run_id)
     settings = Settings(home=Path(home))
     with warehouse_slot():
         load(
@@ -141,22 +112,6 @@ def load_outcome(
         )
     say("%s: loaded %s", source.name, rows(sum(t.rows_loaded for t in outcome.tables)))
     return outcome
-
-
-def kept_note(outcome: SourceOutcome) -> str | None:
-    """What a failed run still loads, said where `sitrep status` and the run's error show it.
-
-    A run is not all-or-nothing per source: an unreadable file loads nothing, the rows of the
-    source's other files are loaded (bad rows to quarantine as always), and the run is failed.
-    """
-    loaded = sum(t.rows_loaded for t in outcome.tables)
-    if outcome.status != "failed" or not loaded:
-        return None
-    files = len(outcome.locations)
-    note = f"failed, but kept {loaded} rows from {files - outcome.unreadable} of {files} files"
-    if outcome.unreadable:
-        note += f" (the {outcome.unreadable} unreadable loaded nothing)"
-    return note
 
 
 def _flow_run_id() -> str | None:
@@ -185,7 +140,7 @@ def run_source(
     successful load: same bytes, settings and code), the run is recorded as `unchanged` and
     nothing is parsed again; `force` parses and loads anyway.
     """
-    request = _request(source, pipeline_run_id or _flow_run_id())
+    request = new_request(source, pipeline_run_id or _flow_run_id())
     run_id, warehouse = request.load_run_id, Settings(home=Path(home)).warehouse
     try:
         checked = raws is not None  # fetched and found new by the pipeline's own run
@@ -197,58 +152,20 @@ def run_source(
         outcome.fingerprint = fingerprint
         outcome = load_outcome(outcome, source, request.started_at, home, request.flow_run_id)
     except Exception as exc:
-        landed = _landed(warehouse, run_id)
-        if landed == "loaded":  # failed after its commit (in a checkpoint, say): it is loaded
+        committed = landed(warehouse, run_id)
+        if committed == "loaded":  # failed after its commit (in a checkpoint, say): it is loaded
             get_run_logger().warning("%s: loaded, then: %s", source.name, one_line(exc))
             return SourceOutcome(source.name, source.kind, run_id)
-        if landed is None:
-            _record_failure(warehouse, request, exc)
+        if committed is None and (unrecorded := record_failure(warehouse, request, exc)):
+            get_run_logger().warning(
+                "%s: the failure could not be recorded: %s", source.name, unrecorded
+            )
         if disk_full(exc):
-            _drop_run_files(source, run_id, home)
-            raise DiskFullError(
-                f"disk full ({one_line(exc)}); nothing of this run was loaded: "
-                f"free space where {home} is and run again"
-            ) from exc
+            raise disk_full_error(source, run_id, home, exc) from exc
         raise
     if outcome.status == "failed":
         raise PipelineFailedError([f"{source.name}: {e}" for e in outcome.errors], committed=True)
     return outcome
-
-
-def _landed(warehouse: Path, run_id: str) -> str | None:
-    """The status a run committed with, if it did (None also when the warehouse is unreadable)."""
-    try:
-        return run_status(warehouse, run_id)
-    except Exception:
-        return None
-
-
-def _record_failure(warehouse: Path, request: LoadRequest, exc: Exception) -> None:
-    """Record the failed run; when even that fails (a full disk), say so and go on."""
-    try:
-        with warehouse_slot():
-            record_run(warehouse, request, "failed", redact(one_line(exc)))
-    except Exception as recording:
-        get_run_logger().warning(
-            "%s: the failure could not be recorded: %s", request.source, one_line(recording)
-        )
-
-
-def _drop_run_files(source: SourceConfig, run_id: str, home: str) -> None:
-    """A run that did not load keeps no lake or quarantine file (a full disk needs the room)."""
-    settings = Settings(home=Path(home))
-    for root in (settings.lake_root, settings.quarantine_root):
-        for table in get_kind(source.kind).tables:
-            lake.drop_partition(
-                lake.partition_path(root, table, source.name, run_id), settings.storage_options()
-            )
-
-
-def _request(source: SourceConfig, pipeline_run_id: str | None) -> LoadRequest:
-    """A new load run of the source, with nothing to load yet."""
-    started = datetime.now(UTC)
-    run_id = f"{source.name}-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    return LoadRequest(run_id, source.name, source.kind, started, [], [], pipeline_run_id)
 
 
 def _fingerprint_to_load(
@@ -281,7 +198,7 @@ def _fetched_unchanged(
         return False, None
     if force:
         return False, raws
-    request = _request(source, run_id)
+    request = new_request(source, run_id)
     return _fingerprint_to_load(source, raws, home, request, force) is None, raws
 
 

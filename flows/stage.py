@@ -16,7 +16,6 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -31,6 +30,7 @@ from flows import lake
 from flows.fetch import RawFile
 from flows.http import redact
 from flows.progress import rows, say
+from flows.runs import SourceOutcome
 from flows.settings import Settings
 from flows.sources import Kind
 from transforms.lineage import Origin
@@ -40,22 +40,6 @@ from warehouse.db import memory_config
 from warehouse.load import TableLoad, results_as_dicts
 
 ROW = pa.field("_row", pa.int64())  # a staged row's 0-based number in its source run
-
-
-@dataclass
-class SourceOutcome:
-    """What one source run did: its counts per table, status and the errors met."""
-
-    source: str
-    kind: str
-    load_run_id: str
-    status: str = "loaded"
-    errors: list[str] = field(default_factory=list)
-    tables: list[TableLoad] = field(default_factory=list)
-    locations: list[str] = field(default_factory=list)
-    watermark: str | None = None
-    fingerprint: str | None = None
-    unreadable: int = 0
 
 
 class _Spill:
