@@ -12,6 +12,7 @@ spill goes when the stage ends; memory holds one batch, whatever the size of the
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -75,9 +76,8 @@ def stage(
     say("%s: staging", source)
     outcome = SourceOutcome(source, kind.name, run_id, locations=[r.location for r in raws])
     prewarm()  # Great Expectations loads on a thread while the files are parsed
-    settings.home.mkdir(parents=True, exist_ok=True)
     failed = 0
-    folder = Path(tempfile.mkdtemp(prefix=f".stage-{run_id}-", dir=settings.home))
+    folder = _spill_folder(settings.home, run_id)
     try:
         spills = {table: _Spill(folder, table) for table in kind.tables}
         _spill(kind, source, raws, run_id, spills, outcome, warn)
@@ -98,6 +98,28 @@ def stage(
         f"{failed:,}",
     )
     return outcome
+
+
+def _spill_folder(home: Path, run_id: str) -> Path:
+    """A new spill folder under `home/staging`, named by this process; the folders of processes
+    that died staging (killed, say) go first."""
+    root = home / "staging"
+    root.mkdir(parents=True, exist_ok=True)
+    for left in root.glob("*-*"):
+        pid = left.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{run_id}-", dir=root))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _spill(

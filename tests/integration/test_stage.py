@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,7 +74,7 @@ def test_rows_in_are_loaded_or_quarantined_each_written_once(tmp_path: Path) -> 
     # Only the partition files remain: no spill, part or temporary file beside them.
     lake_dir = Path(part.lake_path).parent
     assert [p.name for p in lake_dir.iterdir()] == ["run-1.parquet"]
-    assert not list(settings.home.glob(".stage-*"))
+    assert not list((settings.home / "staging").iterdir())
     assert part.results and all("expectation" in r for r in part.results)
 
 
@@ -86,7 +89,19 @@ def test_nothing_reaches_the_lake_when_the_checks_fail(
     with pytest.raises(EngineMismatchError):
         stage(get_kind("dtm"), "dtm", [raw(CSV)], "run-1", settings, print)
     assert not (settings.home / "lake").exists()
-    assert not list(settings.home.glob(".stage-*"))
+    assert not list((settings.home / "staging").iterdir())
+
+
+def test_a_spill_left_by_a_killed_run_goes_at_the_next_stage(tmp_path: Path) -> None:
+    gone = [sys.executable, "-c", "import os; print(os.getpid())"]
+    dead = subprocess.run(gone, text=True, capture_output=True, check=True).stdout.strip()
+    left = tmp_path / "staging" / f"{dead}-run-0-abc"
+    left.mkdir(parents=True)
+    (left / "displacement.parquet").write_bytes(b"PAR1")
+    mine = tmp_path / "staging" / f"{os.getpid()}-run-9-abc"
+    mine.mkdir()
+    stage(get_kind("dtm"), "dtm", [raw(CSV)], "run-1", Settings(home=tmp_path), print)
+    assert not left.exists() and mine.exists()
 
 
 def test_a_run_with_no_rows_writes_an_empty_lake_file(tmp_path: Path) -> None:
