@@ -20,6 +20,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -57,7 +58,7 @@ class _Spill:
 
     def write(self, rows_: pa.Table | None, rejects: pd.DataFrame | None, url: str) -> None:
         if rows_ is not None:
-            numbers = pa.array(range(self.next_row, self.next_row + rows_.num_rows), pa.int64())
+            numbers = pa.array(np.arange(self.next_row, self.next_row + rows_.num_rows))
             self.good.write(rows_.append_column(ROW, numbers))
             self.next_row += rows_.num_rows
         if rejects is not None:
