@@ -42,6 +42,7 @@ from warehouse.db import memory_config
 from warehouse.load import TableLoad, results_as_dicts
 
 ROW = pa.field("_row", pa.int64())  # a staged row's 0-based number in its source run
+BATCH_ROWS = 100_000  # rows per batch written to the lake: memory holds one
 
 
 class _Spill:
@@ -200,7 +201,7 @@ def _write(
     con.register("failures", pa.Table.from_pandas(failures, preserve_index=False))
     kept = con.sql(
         f"SELECT * EXCLUDE (_row) FROM {staged} WHERE _row NOT IN (SELECT row_no FROM failures)"
-    ).fetch_record_batch()
+    ).fetch_record_batch(rows_per_batch=BATCH_ROWS)
     lake_path = lake.write_streamed(
         lake.partition_path(settings.lake_root, table, source, run_id),
         (pa.Table.from_batches([b]) for b in kept),
