@@ -37,7 +37,7 @@ TIMEOUT = 300
 LOAD_TIMEOUT = 600
 # Cases that also run at 10M rows with --large (the others hold whole frames in pandas).
 LARGE = {"floor", "dlt_arrow", "prefect_empty", "sitrep_load", "stage_canonical"}
-LARGE |= {"stage_validate_file", "stage_load"}
+LARGE |= {"stage_validate_file", "stage_run", "stage_load"}
 BIG_INPUTS = {"SITREP_MAX_INPUT_BYTES": str(2**40)}
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,7 +25,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from expectations import pushdown
-from warehouse.db import memory_config
 
 SUITES = Path(__file__).parent
 # Rows GX validates itself per run: failing rows first (up to half), then the first rows.
@@ -51,16 +49,7 @@ class ExpectationResult:
 
 @dataclass
 class Validation:
-    """Results of a suite on a frame, and per row the first reason it failed (NA when it passed)."""
-
-    results: list[ExpectationResult]
-    reasons: pd.Series
-    reject_rate_limit: float
-
-
-@dataclass
-class FileValidation:
-    """Results of a suite on a parquet file, and its failing rows (0-based `row_no`, `reason`)."""
+    """Results of a suite on a relation, and its failing rows (`row_no`: their `_row`, `reason`)."""
 
     results: list[ExpectationResult]
     failures: pd.DataFrame
@@ -78,62 +67,27 @@ def load_suite(table: str) -> dict[str, Any]:
     return suite
 
 
-def validate(df: pd.DataFrame, table: str) -> Validation:
-    """Apply `expectations/<table>.json` to a frame."""
-    suite = load_suite(table)
-    limit = reject_rate_limit(suite)
-    reasons = pd.Series(pd.NA, index=df.index, dtype="object")
-    if not len(df):
-        return Validation(_empty_results(suite), reasons, limit)
-    prewarm()
-    data = _columns_of(df, pushdown.columns(pushdown.checks(suite)))
-    with duckdb.connect(config=memory_config()) as con:
-        con.register("frame", data.append_column("_row", pa.array(np.arange(len(df)))))
-        found = pushdown.scan(con, "frame", suite)
-    failed = found.failing.filter(pc.is_valid(found.failing["reason"]))
-    reasons.iloc[failed["_row"].to_numpy()] = failed["reason"].to_pylist()
-    rows = sample_rows(found, len(df))
-    results = adjudicate(suite, found, rows, df.iloc[rows])
-    return Validation(results=results, reasons=reasons, reject_rate_limit=limit)
-
-
-def _columns_of(df: pd.DataFrame, names: list[str]) -> pa.Table:
-    """The columns the suite reads as Arrow; one a frame lacks (an optional column the transform
-    did not fill, as `reported_on` for UNHCR) is all null, as in the lake file."""
-    data = pa.Table.from_pandas(df[[c for c in names if c in df.columns]], preserve_index=False)
-    for name in names:
-        if name not in df.columns:
-            data = data.append_column(name, pa.nulls(len(df)))
-    return data
-
-
-def validate_file(path: Path | str, table: str, filesystems: Sequence[Any] = ()) -> FileValidation:
-    """Apply `expectations/<table>.json` to a lake parquet file, in bounded memory.
-
-    `filesystems` are fsspec filesystems DuckDB reads a remote lake URL through.
-    """
+def validate_relation(con: duckdb.DuckDBPyConnection, source: str, table: str) -> Validation:
+    """Apply `expectations/<table>.json` to `source`, a relation of the connection with a 0-based
+    `_row` column (a view over parquet or Arrow batches): one streaming SQL pass, then GX on a
+    bounded sample. A column the suite reads and the relation lacks is all null."""
     suite = load_suite(table)
     prewarm()
-    where = pushdown.literal(str(path))
     names = pushdown.columns(pushdown.checks(suite))
-    with duckdb.connect(config=memory_config()) as con:
-        for fs in filesystems:
-            con.register_filesystem(fs)
-        present = {
-            r[0] for r in con.sql(f"DESCRIBE SELECT * FROM read_parquet({where})").fetchall()
-        }
-        nulls = "".join(f", NULL AS {pushdown.quote(c)}" for c in names if c not in present)
-        source = (
-            f"(SELECT *{nulls}, file_row_number AS _row "
-            f"FROM read_parquet({where}, file_row_number = true))"
-        )
-        found = pushdown.scan(con, source, suite)
-        rows = sample_rows(found, found.element_count)
-        columns = ", ".join(pushdown.quote(c) for c in names)
-        sample = con.sql(
-            f"SELECT {columns} FROM {source} WHERE _row IN (SELECT unnest($rows)) ORDER BY _row",
-            params={"rows": rows.tolist()},
-        ).to_arrow_table()
+    present = {r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    nulls = "".join(f", NULL AS {pushdown.quote(c)}" for c in names if c not in present)
+    relation = f"(SELECT *{nulls} FROM {source})"
+    found = pushdown.scan(con, relation, suite)
+    failing = found.failing["_row"].to_numpy()[: GX_SAMPLE_ROWS // 2]
+    head = con.sql(
+        f"SELECT _row FROM {relation} ORDER BY _row LIMIT {GX_SAMPLE_ROWS - len(failing)}"
+    ).fetchnumpy()["_row"]
+    rows = np.union1d(failing, head).astype("int64")
+    columns = ", ".join(pushdown.quote(c) for c in names)
+    sample = con.sql(
+        f"SELECT {columns} FROM {relation} WHERE _row IN (SELECT unnest($rows)) ORDER BY _row",
+        params={"rows": rows.tolist()},
+    ).to_arrow_table()
     failed = found.failing.filter(pc.is_valid(found.failing["reason"]))
     failures = pd.DataFrame(
         {"row_no": failed["_row"].to_numpy(), "reason": failed["reason"].to_pylist()}
@@ -143,19 +97,12 @@ def validate_file(path: Path | str, table: str, filesystems: Sequence[Any] = ())
         if found.element_count
         else _empty_results(suite)
     )
-    return FileValidation(results, failures, found.element_count, reject_rate_limit(suite))
+    return Validation(results, failures, found.element_count, reject_rate_limit(suite))
 
 
 def reject_rate_limit(suite: dict[str, Any]) -> float:
     """The share of rows a table may lose to quarantine before its run fails."""
     return float(suite.get("meta", {}).get("reject_rate_limit", 1.0))
-
-
-def sample_rows(found: pushdown.Scan, total: int) -> np.ndarray:
-    """Rows GX checks: failing rows first (up to half the sample), then the first rows."""
-    failing = found.failing["_row"].to_numpy()[: GX_SAMPLE_ROWS // 2]
-    head = np.arange(min(total, GX_SAMPLE_ROWS - len(failing)))
-    return np.union1d(failing, head).astype("int64")
 
 
 def adjudicate(

@@ -7,21 +7,17 @@ A location is a local path or any fsspec URL (`file://`, `s3://bucket/lake`, `me
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import fsspec
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from expectations.pushdown import literal
 from flows import http
-from transforms.schema import conform
-from warehouse.db import memory_config
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -85,11 +81,25 @@ def write_atomic(location: str | Path, table: pa.Table, options: Options = None)
     return str(location)
 
 
-def write_canonical(
-    location: str | Path, frame: pd.DataFrame, table: str, options: Options = None
+def write_streamed(
+    location: str | Path, tables: Iterable[pa.Table], schema: pa.Schema, options: Options = None
 ) -> str:
-    """A canonical frame, cast to its declared schema, into the lake."""
-    return write_atomic(location, conform(frame, table), options)
+    """Stream tables (cast to `schema`) into one parquet file under a temporary name beside
+    `location`, then move it into place; the file exists, empty, when no row comes."""
+    fs, path = filesystem(str(location), options)
+    parent, name = path.rsplit("/", 1)
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.{name}.tmp-{os.getpid()}"
+    try:
+        with fs.open(tmp, "wb") as out, pq.ParquetWriter(out, schema) as writer:
+            for table in tables:
+                if table.num_rows:
+                    writer.write_table(table.select(schema.names).cast(schema))
+        fs.mv(tmp, path)
+    finally:
+        if fs.exists(tmp):
+            fs.rm(tmp)
+    return str(location)
 
 
 def write_quarantine(location: str | Path, frame: pd.DataFrame, options: Options = None) -> str:
@@ -186,34 +196,3 @@ class TableWriter:
         for part in self.parts:
             self.fs.rm(part)
         return self.location
-
-
-def split_failed(
-    location: str, failures: pa.Table, schema: pa.Schema, options: Options = None
-) -> pd.DataFrame:
-    """Take the rows listed in `failures` (0-based `row_no`, `reason`) out of a lake file.
-
-    The file is rewritten with the other rows, streamed through DuckDB; the failed rows come
-    back as a frame with their `row_no` and `reason`, for the quarantine.
-    """
-    fs, path = filesystem(location, options)
-    source = f"read_parquet({literal(location)}, file_row_number = true)"
-    with duckdb.connect(config=memory_config()) as con:
-        if not is_local(location):
-            con.register_filesystem(fs)
-        con.register("failures", failures)
-        failed = con.sql(
-            f"SELECT l.* EXCLUDE (file_row_number), f.row_no, f.reason FROM {source} l "
-            "JOIN failures f ON l.file_row_number = f.row_no ORDER BY f.row_no"
-        ).to_df()
-        kept = con.sql(
-            f"SELECT * EXCLUDE (file_row_number) FROM {source} "
-            "WHERE file_row_number NOT IN (SELECT row_no FROM failures)"
-        ).fetch_record_batch()
-        parent, name = path.rsplit("/", 1)
-        tmp = f"{parent}/.{name}.kept-{os.getpid()}"
-        with fs.open(tmp, "wb") as out, pq.ParquetWriter(out, schema) as writer:
-            for batch in kept:
-                writer.write_table(pa.Table.from_batches([batch]).select(schema.names).cast(schema))
-    fs.mv(tmp, path)
-    return failed

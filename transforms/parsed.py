@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from transforms.errors import SitrepError
+from transforms.places import resolve_and_count
+from transforms.schema import conform
 
 
 class InputError(SitrepError, ValueError):
@@ -44,6 +48,36 @@ class Parsed:
 
     def rows_in(self, table: str) -> int:
         return len(self.tables.get(table, ())) + len(self.rejects.get(table, ()))
+
+
+@dataclass
+class Canonical:
+    """A batch as it is staged: per table its rows in the table's Arrow schema (places resolved,
+    lineage and `extra` set) and its rejects as a frame; `unresolved` of `placed` rows name an
+    admin unit the gazetteer lacks (kept as given)."""
+
+    tables: dict[str, pa.Table]
+    rejects: dict[str, pd.DataFrame]
+    notes: list[str]
+    unresolved: int = 0
+    placed: int = 0
+
+
+def canonical(parsed: Parsed, tables: Iterable[str]) -> Canonical:
+    """Finish a transform's batch: displacement places resolved against the gazetteer, every
+    table conformed to its declared schema (SchemaDriftError on a column it does not declare)."""
+    out = Canonical({}, {}, list(parsed.notes))
+    for table in tables:
+        frame = parsed.tables.get(table)
+        if frame is not None and len(frame):
+            if table == "displacement":
+                frame, not_found = resolve_and_count(frame)
+                out.unresolved += not_found
+                out.placed += len(frame)
+            out.tables[table] = conform(frame, table)
+        if parsed.rejects.get(table):
+            out.rejects[table] = rejects_frame(parsed.rejects[table])
+    return out
 
 
 def rejects_frame(rejects: list[Reject]) -> pd.DataFrame:

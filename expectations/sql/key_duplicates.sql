@@ -1,10 +1,10 @@
--- Rows of a lake file that share their key with another row, and what becomes of them.
+-- Rows of a source run that share their key with another row, and what becomes of them.
 -- Rows of one key whose figure facts differ are all quarantined: no file order decides which
 -- figure is right. Rows of one key with the same facts are one record: the first is kept and
 -- the others are quarantined naming it. Keys are counted first; only repeated keys are read on.
 WITH src AS (
-    SELECT file_row_number AS _row, source, source_record_id, source_url, {facts}
-    FROM read_parquet({source}, file_row_number = true)
+    SELECT _row, source, source_record_id, source_url, {facts}
+    FROM {source}
 ),
 repeated_keys AS (
     SELECT source, source_record_id

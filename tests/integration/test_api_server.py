@@ -111,7 +111,7 @@ def test_a_load_stops_its_api_and_a_prefect_server_on_the_home_shows_the_run(
             offset=0,
             sort=TaskRunSort.EXPECTED_START_TIME_DESC,
         )
-        assert {"fetch-dtm", "normalise-dtm", "validate-dtm", "load-dtm"} <= {t.name for t in tasks}
+        assert {"fetch-dtm", "stage-dtm", "load-dtm"} <= {t.name for t in tasks}
         assert client.read_logs(limit=50, offset=0)  # the run's log lines reached the database
         with pytest.raises(ObjectNotFound):  # one process: the file lock alone arbitrates
             client.read_global_concurrency_limit_by_name(LIMIT)

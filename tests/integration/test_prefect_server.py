@@ -140,7 +140,7 @@ def test_a_run_shows_named_tagged_runs_and_its_artifacts(
         chad = next(r for r in subflows if r.name == "chad")
         assert {"source:chad", "kind:dtm"} <= set(chad.tags)
         # Fetches run in the pipeline's own run (a source with nothing new gets no subflow);
-        # normalise, validate and load in the source's subflow.
+        # stage and load in the source's subflow.
         runs = [top.id, *(r.id for r in subflows)]
         tasks = c.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=runs)),
@@ -150,7 +150,7 @@ def test_a_run_shows_named_tagged_runs_and_its_artifacts(
         )
         names = {t.name for t in tasks}
         shown = artifacts(c, top)
-    for stage in ("fetch", "normalise", "validate", "load"):
+    for stage in ("fetch", "stage", "load"):
         assert {f"{stage}-articles", f"{stage}-chad"} <= names
     assert all("source:chad" in t.tags for t in tasks if t.name.endswith("-chad"))
     assert_artifacts(shown, home)

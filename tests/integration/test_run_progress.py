@@ -59,10 +59,8 @@ def test_load_prints_each_step_in_order_then_the_table(prefect_api, home, fixtur
     expected = [
         "dtm: fetching",
         "dtm: fetched 1 file",
-        "dtm: normalising",
-        rf"dtm: normalised {rows_in} rows \(\d+ quarantined\)",
-        "dtm: validating",
-        r"dtm: validated \(\d+ rows? failed an expectation\)",
+        "dtm: staging",
+        rf"dtm: staged {rows_in} rows \(\d+ quarantined, \d+ failed a check\)",
         f"dtm: loaded {rows_loaded} rows",
         "report: writing",
         "report: 1 of 1 country to draw",

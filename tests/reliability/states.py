@@ -16,6 +16,7 @@ from flows import lake
 from transforms import dtm
 from transforms.lineage import Origin
 from transforms.parsed import rejects_frame
+from transforms.schema import conform
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "displacement-admin0-tcd-slice.json"
@@ -42,7 +43,7 @@ def write_spec(folder: Path, raw: bytes, run_id: str, name: str) -> Path:
     good = parsed.tables["displacement"]
     bad = parsed.rejects.get("displacement", [])
     lake_path = folder / f"{name}.parquet"
-    lake.write_canonical(lake_path, good, "displacement")
+    lake.write_atomic(lake_path, conform(good, "displacement"))
     q_path = None
     if bad:
         q_path = str(folder / f"{name}.quarantine.parquet")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from suites import validate
 
-from expectations.runner import validate
 from flows.sources import registry
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Parsed

@@ -9,16 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from suites import validate, validate_file
 
 from expectations import pushdown, runner
-from expectations.runner import (
-    GX_SAMPLE_ROWS,
-    EngineMismatchError,
-    load_suite,
-    run_gx,
-    validate,
-    validate_file,
-)
+from expectations.runner import GX_SAMPLE_ROWS, EngineMismatchError, load_suite, run_gx
 
 
 def frame() -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,7 +30,10 @@ def test_exact_repeats_name_their_first_and_conflicts_hold_back_every_row(tmp_pa
     )
     path = tmp_path / "part.parquet"
     pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), path)
-    found = key_duplicates(str(path), "displacement")
+    rows_of = f"read_parquet('{path}', file_row_number = true)"
+    staged = f"(SELECT *, file_row_number AS _row FROM {rows_of})"
+    with duckdb.connect() as con:
+        found = key_duplicates(con, staged, "displacement")
     assert list(found["row_no"]) == [1, 2, 3]
     assert found["reason"][0] == "exact duplicate of the first row with id a (from one.json)"
     assert all(r.startswith(f"{CONFLICT}: b (2 rows, figures 20, 30)") for r in found["reason"][1:])

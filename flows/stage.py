@@ -1,0 +1,267 @@
+"""Staging: a source run's raw files to its validated lake partition, each row written once.
+
+Every batch a transform yields is finished on the transforms' side (`transforms.parsed.
+canonical`: places resolved, schema conformed) and spilled to a local staging file, one part
+per raw file, so a file found unreadable halfway is dropped whole. Then, per table, DuckDB
+reads the spill: rows repeating a key (`expectations.key_duplicates`, over the whole run, so
+across files and batches), then the table's suite (`expectations.runner`: GX's counts in one
+SQL pass, GX itself on a sample). Only then are the kept rows written to the lake and the
+quarantined rows (the transform's rejects, then the failures) to quarantine, once each. The
+spill goes when the stage ends; memory holds one batch, whatever the size of the files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from expectations.key_duplicates import key_duplicates
+from expectations.pushdown import literal
+from expectations.runner import prewarm, validate_relation
+from flows import lake
+from flows.fetch import RawFile
+from flows.http import redact
+from flows.progress import rows, say
+from flows.runs import SourceOutcome
+from flows.settings import Settings
+from flows.sources import Kind
+from transforms.lineage import Origin
+from transforms.parsed import InputError, Reject, canonical, rejects_frame
+from transforms.schema import TABLES, SchemaDriftError
+from warehouse.db import memory_config
+from warehouse.load import TableLoad, results_as_dicts
+
+ROW = pa.field("_row", pa.int64())  # a staged row's 0-based number in its source run
+BATCH_ROWS = 100_000  # rows per batch written to the lake: memory holds one
+
+
+class _Spill:
+    """One table's staged rows (canonical, numbered) and rejects, a part per raw file."""
+
+    def __init__(self, folder: Path, table: str) -> None:
+        self.table = table
+        schema = TABLES[table].append(ROW)
+        self.good = lake.TableWriter(str(folder / f"{table}.parquet"), schema)
+        self.bad = lake.TableWriter(
+            str(folder / f"{table}.rejects.parquet"), lake.QUARANTINE_SCHEMA
+        )
+        self.next_row = 0
+
+    def write(self, rows_: pa.Table | None, rejects: pd.DataFrame | None, url: str) -> None:
+        if rows_ is not None:
+            numbers = pa.array(np.arange(self.next_row, self.next_row + rows_.num_rows))
+            self.good.write(rows_.append_column(ROW, numbers))
+            self.next_row += rows_.num_rows
+        if rejects is not None:
+            self.bad.write(lake.quarantine_table(rejects.assign(source_url=url)))
+
+
+def stage(
+    kind: Kind,
+    source: str,
+    raws: list[RawFile],
+    run_id: str,
+    settings: Settings,
+    warn: Callable[[str], None],
+) -> SourceOutcome:
+    """The source run's raw files to its lake and quarantine files, validated before written."""
+    say("%s: staging", source)
+    outcome = SourceOutcome(source, kind.name, run_id, locations=[r.location for r in raws])
+    prewarm()  # Great Expectations loads on a thread while the files are parsed
+    failed = 0
+    folder = _spill_folder(settings.home, run_id)
+    try:
+        spills = {table: _Spill(folder, table) for table in kind.tables}
+        _spill(kind, source, raws, run_id, spills, outcome, warn)
+        with duckdb.connect(config=memory_config() | {"temp_directory": str(folder)}) as con:
+            for spill in spills.values():
+                part = _write(con, spill, source, run_id, settings, outcome)
+                failed += part.rows_quarantined - spill.bad.rows
+                outcome.tables.append(part)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    quarantined = sum(t.rows_quarantined for t in outcome.tables)
+    total = sum(t.rows_in for t in outcome.tables)
+    say(
+        "%s: staged %s (%s quarantined, %s failed a check)",
+        source,
+        rows(total),
+        f"{quarantined:,}",
+        f"{failed:,}",
+    )
+    return outcome
+
+
+def _spill_folder(home: Path, run_id: str) -> Path:
+    """A new spill folder under `home/staging`, named by this process; the folders of processes
+    that died staging (killed, say) go first."""
+    root = home / "staging"
+    root.mkdir(parents=True, exist_ok=True)
+    for left in root.glob("*-*"):
+        pid = left.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{run_id}-", dir=root))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _spill(
+    kind: Kind,
+    source: str,
+    raws: list[RawFile],
+    run_id: str,
+    spills: dict[str, _Spill],
+    outcome: SourceOutcome,
+    warn: Callable[[str], None],
+) -> None:
+    """Every raw file's canonical rows and rejects into the spill, batch by batch."""
+    unresolved = placed = 0
+    for raw in raws:
+        origin = Origin(source, raw.location, raw.retrieved_at, run_id)
+        try:
+            with _per_file(spills):
+                for parsed in kind.parse(raw, origin):
+                    batch = canonical(parsed, kind.tables)
+                    for note in batch.notes:  # rows kept with a change: a text cut at its limit
+                        warn(f"{source}: {note}")
+                    unresolved, placed = unresolved + batch.unresolved, placed + batch.placed
+                    for table, spill in spills.items():
+                        spill.write(batch.tables.get(table), batch.rejects.get(table), raw.location)
+        except (InputError, SchemaDriftError) as exc:
+            _unreadable(raw, exc, outcome, spills[kind.tables[0]])
+    if unresolved:
+        warn(
+            f"{source}: {unresolved} of {placed} rows name an admin unit not found in the "
+            "gazetteer (kept as given)"
+        )
+
+
+@contextmanager
+def _per_file(spills: dict[str, _Spill]) -> Iterator[None]:
+    """Rows spilled inside the block belong to one raw file: kept together or dropped."""
+    with ExitStack() as files:
+        for spill in spills.values():
+            files.enter_context(spill.good.file())
+            files.enter_context(spill.bad.file())
+        yield
+
+
+def _unreadable(raw: RawFile, exc: Exception, outcome: SourceOutcome, spill: _Spill) -> None:
+    """A file the transform cannot read: its rows are dropped whole, one quarantined row says
+    why, and the source run fails."""
+    outcome.errors.append(redact(str(exc)))
+    outcome.status = "failed"
+    outcome.unreadable += 1
+    record = {"file": raw.location, "raw_path": raw.path, "sha256": raw.sha256}
+    with spill.bad.file():
+        spill.write(None, rejects_frame([Reject(0, str(exc), record)]), raw.location)
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    spill: _Spill,
+    source: str,
+    run_id: str,
+    settings: Settings,
+    outcome: SourceOutcome,
+) -> TableLoad:
+    """One table: checks over its spill, then its lake file and quarantine file written once."""
+    table, options = spill.table, settings.storage_options()
+    staged = f"staged_{table}"
+    if spill.good.parts:
+        files = ", ".join(literal(p) for p in spill.good.parts)
+        con.execute(f"CREATE OR REPLACE VIEW {staged} AS SELECT * FROM read_parquet([{files}])")
+    else:
+        con.register(staged, TABLES[table].append(ROW).empty_table())
+    repeated = key_duplicates(con, staged, table)
+    con.register("repeated", pa.Table.from_pandas(repeated, preserve_index=False))
+    checked = validate_relation(
+        con, f"(SELECT * FROM {staged} WHERE _row NOT IN (SELECT row_no FROM repeated))", table
+    )
+    failures = pd.concat([repeated, checked.failures], ignore_index=True)
+    con.register("failures", pa.Table.from_pandas(failures, preserve_index=False))
+    kept = con.sql(
+        f"SELECT * EXCLUDE (_row) FROM {staged} WHERE _row NOT IN (SELECT row_no FROM failures)"
+    ).fetch_record_batch(rows_per_batch=BATCH_ROWS)
+    lake_path = lake.write_streamed(
+        lake.partition_path(settings.lake_root, table, source, run_id),
+        (pa.Table.from_batches([b]) for b in kept),
+        TABLES[table],
+        options,
+    )
+    moved = _failed_rows(con, staged) if len(failures) else None
+    rejected, failed = spill.bad.rows, 0 if moved is None else len(moved)
+    q_path = None
+    if rejected or failed:
+        q_path = lake.write_streamed(
+            lake.partition_path(settings.quarantine_root, table, source, run_id),
+            _quarantined(spill, moved),
+            lake.QUARANTINE_SCHEMA,
+            options,
+        )
+    part = TableLoad(
+        table,
+        lake_path,
+        q_path,
+        spill.good.rows + rejected,
+        spill.good.rows - failed,
+        rejected + failed,
+    )
+    part.results = results_as_dicts(checked.results)
+    limit = checked.reject_rate_limit
+    if part.rows_in and part.rows_quarantined / part.rows_in > limit:
+        outcome.status = "failed"
+        outcome.errors.append(
+            f"{table}: {part.rows_quarantined} of {part.rows_in} rows quarantined, "
+            f"over the limit of {limit:.0%}"
+        )
+    return part
+
+
+def _failed_rows(con: duckdb.DuckDBPyConnection, staged: str) -> pd.DataFrame:
+    """The rows that failed a check, as quarantine rows: 1-based row_no in the run, the row
+    itself as a JSON record."""
+    bad = con.sql(
+        f"SELECT s.* EXCLUDE (_row), f.row_no, f.reason FROM {staged} s "
+        "JOIN failures f ON s._row = f.row_no ORDER BY f.row_no"
+    ).to_df()
+    records = bad.drop(columns=["record_hash", "row_no", "reason"]).to_json(
+        orient="records", lines=True, date_format="iso"
+    )
+    return pd.DataFrame(
+        {
+            "row_no": bad["row_no"].astype("int64") + 1,
+            "source_url": bad["source_url"],
+            "source_record_id": bad["source_record_id"],
+            "reason": bad["reason"].astype(str),
+            "record": records.splitlines(),
+        }
+    )
+
+
+def _quarantined(spill: _Spill, moved: pd.DataFrame | None) -> Iterator[pa.Table]:
+    """The transform's rejects as spilled, then the rows that failed a check."""
+    for part in spill.bad.parts:
+        for batch in pq.ParquetFile(part).iter_batches():
+            yield pa.Table.from_batches([batch])
+    if moved is not None:
+        yield lake.quarantine_table(moved)
