@@ -41,8 +41,6 @@ __all__ = ["PipelineFailedError", "pipeline", "run_source"]
 redact_log_records()
 
 
-
-
 @task(
     name="fetch",
     task_run_name="fetch-{source.name}",

@@ -114,13 +114,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(statement("record_migration"), {"version": version, "name": name})
         applied.append(path.name)
     digest, count = views_hash(), _view_count()
-    current = con.execute(statement("views_current"), {"sha256": digest, "views": count})
-    if current.fetchone() != (True,):
+    tracked = _has_view_definitions(con)  # not before migration 009
+    current = tracked and con.execute(
+        statement("views_current"), {"sha256": digest, "views": count}
+    ).fetchone() == (True,)
+    if not current:
         with transaction(con):
             for view in sorted(VIEWS.glob("*.sql")):
                 con.execute(view.read_text())
-            con.execute(statement("views_created"), {"name": "views", "sha256": digest})
+            if tracked:
+                con.execute(statement("views_created"), {"name": "views", "sha256": digest})
     return applied
+
+
+def _has_view_definitions(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name = 'main' AND table_name = '_view_definitions' AND NOT temporary"
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def views_hash() -> str:
