@@ -12,6 +12,8 @@ spill goes when the stage ends; memory holds one batch, whatever the size of the
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import tempfile
@@ -38,11 +40,15 @@ from flows.sources import Kind
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Reject, canonical, rejects_frame
 from transforms.schema import TABLES, SchemaDriftError
-from warehouse.db import memory_config
+from warehouse.db import MEMORY_ENV, memory_config
 from warehouse.load import TableLoad, results_as_dicts
 
 ROW = pa.field("_row", pa.int64())  # a staged row's 0-based number in its source run
 BATCH_ROWS = 100_000  # rows per batch written to the lake: memory holds one
+# DuckDB's memory for the key and suite checks over the spill; the warehouse load keeps its own
+# (warehouse.db.memory_config). At 1GB, DuckDB's buffers came on top of ~450 MB of GX, gazetteer
+# and freed batch memory, and a 1M-row stage peaked at 1.3 GB.
+STAGING_MEMORY = "400MB"
 
 
 class _Spill:
@@ -83,13 +89,15 @@ def stage(
     try:
         spills = {table: _Spill(folder, table) for table in kind.tables}
         _spill(kind, source, raws, run_id, spills, outcome, warn)
-        with duckdb.connect(config=memory_config() | {"temp_directory": str(folder)}) as con:
+        pa.default_memory_pool().release_unused()  # the batches' Arrow memory, kept by mimalloc
+        with duckdb.connect(config=_staging_config(folder)) as con:
             for spill in spills.values():
                 part = _write(con, spill, source, run_id, settings, outcome)
                 failed += part.rows_quarantined - spill.bad.rows
                 outcome.tables.append(part)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    _return_freed_memory()
     quarantined = sum(t.rows_quarantined for t in outcome.tables)
     total = sum(t.rows_in for t in outcome.tables)
     say(
@@ -100,6 +108,25 @@ def stage(
         f"{failed:,}",
     )
     return outcome
+
+
+def _staging_config(folder: Path) -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's settings for the checks over the spill: past STAGING_MEMORY (or
+    SITREP_DUCKDB_MEMORY when set) it spills to the staging folder, so a source run of any
+    size is checked in bounded memory beside the process's own (GX, the gazetteer)."""
+    config = memory_config() | {"temp_directory": str(folder)}
+    if MEMORY_ENV not in os.environ:
+        config["memory_limit"] = STAGING_MEMORY
+    return config
+
+
+def _return_freed_memory() -> None:
+    """Give the batches' freed heap back to the system (glibc keeps it for reuse otherwise), so
+    the warehouse load that follows starts from the process's own memory, not the stage's."""
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:
+        trim(0)
 
 
 def _spill_folder(home: Path, run_id: str) -> Path:

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
-from transforms import dtm_workbook, extra, gazetteer, places
+from transforms import dtm_workbook, extra, gazetteer, hxl_tags, places
 from transforms.distinct import per_distinct, series_per_distinct
 from transforms.extra import join_key
 from transforms.hxl_tags import HxlTable, read_csv, read_csv_batches
@@ -43,6 +43,10 @@ EXTRA = [
 ]
 # DTM writes this where it has no value (origin fields); it is kept out of `extra`.
 NOT_AVAILABLE = "Not available"
+# An HDX CSV is parsed in blocks of this share of the readers' default (4 MiB, about 25,000 rows):
+# a batch costs some 30 times its bytes while it is normalised (text frames, masks, keys, places),
+# so 16 MiB batches alone took 550 MB; at a quarter a 1M-row stage stays under 1 GiB.
+BLOCK_SHARE = 4
 
 
 def parse(raw: bytes, origin: Origin) -> Parsed:
@@ -62,7 +66,7 @@ def parse_batches(source: BinaryIO, origin: Origin) -> Iterator[Parsed]:
     if content_kind(head, origin.name) != "csv":
         yield parse(source.read(), origin)
         return
-    for table in read_csv_batches(source, origin.name):
+    for table in read_csv_batches(source, origin.name, hxl_tags.BLOCK_BYTES // BLOCK_SHARE):
         yield hdx_rows(table, origin)
 
 
