@@ -40,8 +40,9 @@ from flows.sources import Kind
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Reject, canonical, rejects_frame
 from transforms.schema import TABLES, SchemaDriftError
-from warehouse.db import MEMORY_ENV, memory_config
+from warehouse.db import memory_config
 from warehouse.load import TableLoad, results_as_dicts
+from warehouse.query_limits import remove_orphans
 
 ROW = pa.field("_row", pa.int64())  # a staged row's 0-based number in its source run
 BATCH_ROWS = 100_000  # rows per batch written to the lake: memory holds one
@@ -114,10 +115,7 @@ def _staging_config(folder: Path) -> dict[str, str | bool | int | float | list[s
     """DuckDB's settings for the checks over the spill: past STAGING_MEMORY (or
     SITREP_DUCKDB_MEMORY when set) it spills to the staging folder, so a source run of any
     size is checked in bounded memory beside the process's own (GX, the gazetteer)."""
-    config = memory_config() | {"temp_directory": str(folder)}
-    if MEMORY_ENV not in os.environ:
-        config["memory_limit"] = STAGING_MEMORY
-    return config
+    return memory_config(STAGING_MEMORY) | {"temp_directory": str(folder)}
 
 
 def _return_freed_memory() -> None:
@@ -134,21 +132,8 @@ def _spill_folder(home: Path, run_id: str) -> Path:
     that died staging (killed, say) go first."""
     root = home / "staging"
     root.mkdir(parents=True, exist_ok=True)
-    for left in root.glob("*-*"):
-        pid = left.name.split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(left, ignore_errors=True)
+    remove_orphans(root)
     return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{run_id}-", dir=root))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _spill(

@@ -32,10 +32,10 @@ class WarehouseMissingError(SitrepError, FileNotFoundError):
 MEMORY_ENV = "SITREP_DUCKDB_MEMORY"
 
 
-def memory_config() -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB's memory limit (default 1GB, or SITREP_DUCKDB_MEMORY): past it DuckDB spills to
+def memory_config(default: str = "1GB") -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's memory limit (SITREP_DUCKDB_MEMORY, else `default`): past it DuckDB spills to
     disk, so a load of any size stays in bounded memory (its own default is 80% of RAM)."""
-    return {"memory_limit": os.environ.get(MEMORY_ENV, "1GB")}
+    return {"memory_limit": os.environ.get(MEMORY_ENV, default)}
 
 
 class WarehouseBusyError(SitrepError, TimeoutError):
@@ -43,7 +43,7 @@ class WarehouseBusyError(SitrepError, TimeoutError):
 
 
 def connect(
-    path: Path, read_only: bool = False, wait: float | None = None
+    path: Path, read_only: bool = False, wait: float | None = None, memory: str = "1GB"
 ) -> duckdb.DuckDBPyConnection:
     """A connection; read-only ones need the file to exist and cannot write or read other files.
 
@@ -60,7 +60,7 @@ def connect(
     deadline = time.monotonic() + limit
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=memory_config())
+            return duckdb.connect(str(path), read_only=read_only, config=memory_config(memory))
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise

@@ -36,7 +36,7 @@ def spill_folder(parent: Path) -> Iterator[Path]:
     """
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        _remove_orphans(parent)
+        remove_orphans(parent, SPILL_PREFIX)
         folder = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=parent))
     except OSError:
         folder = Path(tempfile.mkdtemp(prefix=f"sitrep-{SPILL_PREFIX}{os.getpid()}-"))
@@ -46,9 +46,10 @@ def spill_folder(parent: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _remove_orphans(parent: Path) -> None:
-    for folder in parent.glob(f"{SPILL_PREFIX}*-*"):
-        pid = folder.name.removeprefix(SPILL_PREFIX).split("-")[0]
+def remove_orphans(parent: Path, prefix: str = "") -> None:
+    """Remove the folders `<prefix><pid>-…` under `parent` whose process is gone (killed)."""
+    for folder in parent.glob(f"{prefix}*-*"):
+        pid = folder.name.removeprefix(prefix).split("-")[0]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 

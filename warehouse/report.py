@@ -85,8 +85,7 @@ def _write_pages(
     started = time.time()
     prefs = _synced_preferences(settings.warehouse)
     cites = source_citations(settings)
-    with connect(settings.warehouse, read_only=True) as con:
-        _bounded_memory(con)
+    with connect(settings.warehouse, read_only=True, memory=REPORT_MEMORY) as con:
         computed_once(con)
         summary = overview(con, prefs, cites)
         codes = [c["iso3"] for c in summary.countries]
@@ -148,14 +147,6 @@ def _inputs_digest(prefs: Preferences, cites: dict[str, dict[str, Any]]) -> str:
     for file in files:
         digest.update(file.read_bytes())
     return digest.hexdigest()
-
-
-def _bounded_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """DuckDB's share of the report's memory: the temporary tables of the pages spill past it."""
-    try:
-        con.execute(f"SET memory_limit = '{REPORT_MEMORY}'")
-    except duckdb.Error as exc:  # a tighter SITREP_DUCKDB_MEMORY stays as it is
-        log.debug("report memory limit not set: %s", exc)
 
 
 def report_markdown(db_path: Path, country: str | None = None) -> str:
