@@ -364,7 +364,9 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool, quie
 
 def _failure_lines(state: Any) -> list[str]:
     """What failed, one line each: the pipeline's own lines, else the exception's message."""
-    error = state.result(raise_on_failure=False)
+    from flows.pipeline import state_result
+
+    error = state_result(state)
     lines = getattr(error, "lines", None)
     if lines is None:
         lines = [one_line(error)] if isinstance(error, BaseException) else []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NONE
+from prefect.exceptions import MissingResult
 from prefect.runtime import flow_run
 from prefect.states import State
 
@@ -280,16 +281,25 @@ def _run_sources(
     failed: list[str] = []
     changed = False
     for source, state in states:
-        result = state.result(raise_on_failure=False)
-        if state.is_completed():
-            changed |= getattr(result, "status", result) != "unchanged"
+        result = state_result(state)
+        if state.is_completed():  # no result kept: it may have loaded (the report checks)
+            changed |= result is None or getattr(result, "status", result) != "unchanged"
             continue
         if isinstance(result, PipelineFailedError):
             lines, changed = result.lines, changed or result.committed
         else:
-            lines = [f"{source.name}: {one_line(result)}"]
+            lines = [f"{source.name}: {one_line(result or state.message or 'failed')}"]
         lines = [redact(line) for line in lines]
         failed.extend(lines)
         for line in lines:  # the CLI prints these itself: kept from its terminal
             logger.error("source %s failed: %s", source.name, line, extra={CLI_SAYS: True})
     return failed, changed
+
+
+def state_result(state: State) -> object:
+    """A final state's result or exception; None when Prefect kept no data for it (a state
+    read back from the API, as happens when its database is busy: `MissingResult`)."""
+    try:
+        return state.result(raise_on_failure=False)
+    except MissingResult:
+        return None
