@@ -47,9 +47,10 @@ def summarise(settings: Settings, flow_run_id: str | None, write_report: bool = 
     if not settings.warehouse.exists():
         return RunSummary([], [], None)
     with warehouse_slot():
-        with lock_for(settings.warehouse):
-            counts = run_counts(settings.warehouse, flow_run_id)
-            with connect(settings.warehouse, read_only=True) as con:
+        limits = settings.warehouse_limits
+        with lock_for(settings.warehouse, limits.lock_wait):
+            counts = run_counts(settings.warehouse, flow_run_id, limits)
+            with connect(settings.warehouse, read_only=True, limits=limits) as con:
                 cursor = con.execute(named_sql("run_validations"), {"flow_run_id": flow_run_id})
                 validations = rows_as_dicts(cursor)
         written: Path | None = settings.reports_dir / "index.html"

@@ -255,7 +255,7 @@ def _run_pipeline(
     with show_progress(not summary.quiet):
         state = _run_flow(settings, sources, force, summary.quiet)
     flow_run_id = str(state.state_details.flow_run_id)
-    rows = run_counts(settings.warehouse, flow_run_id)
+    rows = run_counts(settings.warehouse, flow_run_id, settings.warehouse_limits)
     failed = bool(state.is_failed())
     lines = _failure_lines(state) if failed else []
     report = settings.reports_dir / "index.html"
@@ -442,7 +442,7 @@ def query(
             fmt, target, force, raw_csv, settings.query_timeout if timeout is None else timeout
         )
         with _terminate_as_interrupt():
-            count = _run_to_output(settings.warehouse, text, params, request)
+            count = _run_to_output(settings, text, params, request)
     except (QueryError, UsageError, WarehouseMissingError, OutputPathError, OSError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -463,7 +463,7 @@ class _Output:
 
 
 def _run_to_output(
-    warehouse: Path, text: str, params: dict[str, Any] | None, request: _Output
+    settings: Settings, text: str, params: dict[str, Any] | None, request: _Output
 ) -> int:
     """Run the query into its output; the number of rows."""
     from flows import query_output
@@ -471,7 +471,9 @@ def _run_to_output(
     from warehouse.query import Result, run
 
     def go(consume: Callable[[Result], Any]) -> Any:
-        return run(warehouse, text, params, consume, request.timeout)
+        return run(
+            settings.warehouse, text, params, consume, request.timeout, settings.warehouse_limits
+        )
 
     if request.fmt == "table":
         columns, rows = go(lambda r: (r.columns, [row for c in r.chunks() for row in c]))
@@ -579,7 +581,7 @@ def status(
     _check_format(fmt, FORMATS[:3])
     settings = _settings()
     try:
-        rows = source_status(settings.warehouse)
+        rows = source_status(settings.warehouse, settings.warehouse_limits)
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
     rows = _with_next_run(rows)

@@ -95,6 +95,7 @@ def load_outcome(
             filesystems=lake.remote_filesystems(
                 [settings.lake_root, settings.quarantine_root], settings.storage_options()
             ),
+            limits=settings.warehouse_limits,
         )
     say("%s: loaded %s", source.name, rows(sum(t.rows_loaded for t in outcome.tables)))
     return outcome
@@ -129,7 +130,7 @@ def run_source(
     nothing is parsed again; `force` parses and loads anyway.
     """
     request = new_request(source, pipeline_run_id or _flow_run_id())
-    run_id, warehouse = request.load_run_id, Settings(home=Path(home)).warehouse
+    run_id, settings = request.load_run_id, Settings(home=Path(home))
     try:
         if fetch_error is not None:
             raise FetchError(fetch_error)
@@ -142,11 +143,11 @@ def run_source(
         outcome.fingerprint = fingerprint
         outcome = load_outcome(outcome, source, request.started_at, home, request.flow_run_id)
     except Exception as exc:
-        committed = landed(warehouse, run_id)
+        committed = landed(settings, run_id)
         if committed == "loaded":  # failed after its commit (in a checkpoint, say): it is loaded
             get_run_logger().warning("%s: loaded, then: %s", source.name, one_line(exc))
             return SourceOutcome(source.name, source.kind, run_id)
-        if committed is None and (unrecorded := record_failure(warehouse, request, exc)):
+        if committed is None and (unrecorded := record_failure(settings, request, exc)):
             get_run_logger().warning(
                 "%s: the failure could not be recorded: %s", source.name, unrecorded
             )
@@ -164,11 +165,12 @@ def _fingerprint_to_load(
     """The inputs' fingerprint when they need loading; None (the run recorded `unchanged`)
     when the fetch brought nothing or the inputs of the last successful load."""
     fingerprint = input_fingerprint(source, raws)
-    warehouse = Settings(home=Path(home)).warehouse
-    if force or (raws and last_inputs(warehouse, source.name) != fingerprint):
+    settings = Settings(home=Path(home))
+    warehouse, limits = settings.warehouse, settings.warehouse_limits
+    if force or (raws and last_inputs(warehouse, source.name, limits) != fingerprint):
         return fingerprint
     with warehouse_slot():
-        record_run(warehouse, request, "unchanged", None)
+        record_run(warehouse, request, "unchanged", None, limits)
     get_run_logger().info("%s: inputs unchanged since its last load", source.name)
     say("%s: unchanged since its last load, not loaded again", source.name)
     return None

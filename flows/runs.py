@@ -105,19 +105,20 @@ def kept_note(outcome: SourceOutcome) -> str | None:
     return note
 
 
-def landed(warehouse: Path, run_id: str) -> str | None:
+def landed(settings: Settings, run_id: str) -> str | None:
     """The status a run committed with, if it did (None also when the warehouse is unreadable)."""
     try:
-        return run_status(warehouse, run_id)
+        return run_status(settings.warehouse, run_id, settings.warehouse_limits)
     except Exception:
         return None
 
 
-def record_failure(warehouse: Path, request: LoadRequest, exc: Exception) -> str | None:
+def record_failure(settings: Settings, request: LoadRequest, exc: Exception) -> str | None:
     """Record the failed run; when even that fails (a full disk), the reason, to be said."""
+    error = redact(one_line(exc))
     try:
         with warehouse_slot():
-            record_run(warehouse, request, "failed", redact(one_line(exc)))
+            record_run(settings.warehouse, request, "failed", error, settings.warehouse_limits)
     except Exception as recording:
         return one_line(recording)
     return None

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.http import redact
 from transforms.errors import SitrepError
+from warehouse.connection_limits import Limits
 
 QUIET_ENV = {
     # No network at run time: keep Prefect, GX and friends from phoning home.
@@ -99,6 +100,9 @@ class Settings(BaseSettings):
     max_input_bytes: int = 256 * 2**20
     # Seconds a command waits for another process to release the warehouse before giving up.
     lock_wait: float = 600.0
+    # DuckDB's memory cap (e.g. 2GB) for every connection, past which it spills to disk; unset,
+    # each role keeps its own: 512MB in a load and the report, 400MB staging, 1GB a query.
+    duckdb_memory: str | None = None
     # Seconds `sitrep query` runs before DuckDB is interrupted (`--timeout` overrides it).
     query_timeout: float = 60.0
     # Local locations in the config must resolve (symlinks followed) inside these folders;
@@ -166,6 +170,11 @@ class Settings(BaseSettings):
     @property
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def warehouse_limits(self) -> Limits:
+        """`lock_wait` and `duckdb_memory`, as the warehouse functions take them."""
+        return Limits(lock_wait=self.lock_wait, memory=self.duckdb_memory)
 
     @property
     def reports_dir(self) -> Path:
