@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -39,15 +38,6 @@ SECRET_PAIRS = (
     ),
 )
 URL_IN_TEXT = re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*+://[^\s\"'<>]*[^\s\"'<>.,:;)]", re.I)
-# Environment variables holding credentials, whose values are redacted wherever they appear.
-SECRET_ENV = (
-    "SITREP_DTM_SUBSCRIPTION_KEY",
-    "SITREP_IDMC_CLIENT_ID",
-    "SITREP_HAPI_APP_IDENTIFIER",
-    "SITREP_RELIEFWEB_APPNAME",
-    "SITREP_STORAGE_KEY",
-    "SITREP_STORAGE_SECRET",
-)
 # Shorter values are not searched for in text: they would blank out ordinary words.
 MIN_SECRET = 6
 REDACTED = "REDACTED"
@@ -66,16 +56,16 @@ class HttpError(SitrepError, RuntimeError):
 
 
 def register_secret(value: str) -> None:
-    """Remember a credential sitrep uses, so `redact` blanks it wherever it shows up."""
+    """Remember a credential sitrep uses, so `redact` blanks it wherever it shows up: every
+    secret setting registers itself when the settings are read (`flows.settings.Settings`),
+    and every credential bound to a request (`BoundAuth`)."""
     if len(value) >= MIN_SECRET:
         _registered.add(value)
 
 
 def known_secrets() -> list[str]:
-    """Credentials in use: registered ones and those set in the environment, longest first."""
-    values = set(_registered)
-    values.update(v for k in SECRET_ENV if len(v := os.environ.get(k, "")) >= MIN_SECRET)
-    return sorted(values, key=len, reverse=True)
+    """Credentials in use, longest first."""
+    return sorted(_registered, key=len, reverse=True)
 
 
 def redact(text: str) -> str:

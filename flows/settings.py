@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from flows.http import redact
+from flows.http import redact, register_secret
 from transforms.errors import SitrepError
 from warehouse.connection_limits import Limits
 
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     dtm_subscription_key: SecretStr | None = None
     idmc_client_id: SecretStr | None = None
     hapi_app_identifier: SecretStr | None = None
-    reliefweb_appname: str | None = None
+    reliefweb_appname: SecretStr | None = None
     # Feed items with only a summary: fetch the linked page and extract its text (trafilatura).
     fetch_pages: bool = False
     http_timeout: float = 30.0
@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     # Unset: the providers' API hosts and the hosts of the configured locations. Only hosts
     # named here may resolve to loopback, link-local or private addresses.
     allowed_hosts: Annotated[list[str] | None, NoDecode] = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Every credential set (each SecretStr setting) is redacted wherever it shows up."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                register_secret(value.get_secret_value())
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -57,6 +57,7 @@ API = live_api.LiveApi(
     read=read_all,
     mark_field=MARK,
     credential=live_api.Credential("HAPI", "hapi_app_identifier", header=APP_HEADER),
+    hosts=("hapi.humdata.org", "data.humdata.org"),
 )
 
 KIND = Kind(

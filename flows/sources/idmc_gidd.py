@@ -17,7 +17,7 @@ from flows.fetch import FetchError
 from flows.live_api import public, with_params
 from flows.settings import Settings
 from flows.sources import Kind
-from flows.sources.idmc_idu import CLIENT_ID
+from flows.sources.idmc_idu import CLIENT_ID, HOSTS
 from transforms import idmc_gidd
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,11 @@ def next_mark(pages: list[httpx.Response], mark: live_api.Mark) -> live_api.Mark
 
 
 API = live_api.LiveApi(
-    route="/external-api/gidd/", read=read_since, mark_field="year", credential=CLIENT_ID
+    route="/external-api/gidd/",
+    read=read_since,
+    mark_field="year",
+    credential=CLIENT_ID,
+    hosts=HOSTS,
 )
 
 KIND = Kind(

@@ -14,8 +14,9 @@ from flows import live_api
 from flows.sources import Kind
 from transforms import idmc_idu
 
-# The IDMC client id, shared by the IDU and GIDD APIs.
+# The IDMC client id and host, shared by the IDU and GIDD APIs.
 CLIENT_ID = live_api.Credential("IDMC", "idmc_client_id", param="client_id")
+HOSTS = ("helix-tools-api.idmcdb.org",)
 
 
 def read_window(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
@@ -26,7 +27,11 @@ def read_window(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
 
 
 API = live_api.LiveApi(
-    route="/external-api/idus/", read=read_window, mark_field="created_at", credential=CLIENT_ID
+    route="/external-api/idus/",
+    read=read_window,
+    mark_field="created_at",
+    credential=CLIENT_ID,
+    hosts=HOSTS,
 )
 
 KIND = Kind(
