@@ -259,8 +259,7 @@ def _run_pipeline(
     failed = bool(state.is_failed())
     lines = _failure_lines(state) if failed else []
     report = settings.reports_dir / "index.html"
-    fresh = report.exists() and report.stat().st_mtime >= started
-    report_error = _report_failure(settings, started)
+    fresh, report_error = _report_outcome(settings, started)
     if summary.fmt == "json":
         found = report.resolve() if report.exists() else None
         run = _RunResult(flow_run_id, failed, rows, lines, settings.warehouse.resolve(), found)
@@ -281,11 +280,15 @@ def _run_pipeline(
     return failed
 
 
-def _report_failure(settings: Settings, started: float) -> str | None:
-    """The error of the run's report when it failed (the run's data is loaded all the same)."""
-    from warehouse.report_state import failure_since
+def _report_outcome(settings: Settings, started: float) -> tuple[bool, str | None]:
+    """Whether the run wrote the report, and its error when it failed (the run's data is
+    loaded all the same), as the report's state file says (`warehouse.report_state`)."""
+    from warehouse.report_state import ended_since
 
-    return failure_since(settings.reports_dir, started)
+    ended = ended_since(settings.reports_dir, started)
+    if ended is None:
+        return False, None
+    return ended.status == "completed", ended.error if ended.status == "failed" else None
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,7 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool, quie
 
 def _failure_lines(state: Any) -> list[str]:
     """What failed, one line each: the pipeline's own lines, else the exception's message."""
-    from flows.pipeline import state_result
+    from flows.run_states import state_result
 
     error = state_result(state)
     lines = getattr(error, "lines", None)

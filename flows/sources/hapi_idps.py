@@ -16,7 +16,7 @@ import httpx
 
 from flows import live_api
 from flows.fetch import FetchError
-from flows.sources import Kind
+from flows.sources.statistics_kind import statistics_kind
 from transforms import hapi
 from transforms.readers import json_body
 
@@ -60,10 +60,4 @@ API = live_api.LiveApi(
     hosts=("hapi.humdata.org", "data.humdata.org"),
 )
 
-KIND = Kind(
-    name="hapi-idps",
-    transform=hapi.parse,
-    tables=("displacement",),
-    patterns=("*.csv", "*.json"),
-    live=API,
-)
+KIND = statistics_kind("hapi-idps", hapi.parse, API)
