@@ -23,11 +23,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from flows.http import redact
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
 from flows.terminal_text import cell, visible
 from transforms.errors import did_you_mean, expected, one_line
+from transforms.redaction import redact
 
 HELP = """sitrep: displacement statistics and news into one DuckDB warehouse and a report.
 

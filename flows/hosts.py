@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import httpx
 
 from flows.fetch import FetchError
-from flows.http import redact
 from flows.settings import Settings
+from transforms.redaction import redact
 
 SETTING = "SITREP_ALLOWED_HOSTS"
 

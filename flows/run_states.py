@@ -11,10 +11,10 @@ from prefect.exceptions import MissingResult
 from prefect.states import State
 
 from flows.console import CLI_SAYS
-from flows.http import redact
 from flows.runs import PipelineFailedError
 from flows.settings import SourceConfig
 from transforms.errors import one_line
+from transforms.redaction import redact
 
 
 @dataclass

@@ -22,13 +22,13 @@ from typing import Any
 
 from flows import lake
 from flows.fetch import RawFile
-from flows.http import redact
 from flows.incremental import input_fingerprint
 from flows.progress import rows, say
 from flows.settings import Settings, SourceConfig
 from flows.sources import Kind, get_kind
 from flows.warehouse_slot import warehouse_slot
 from transforms.errors import SitrepError, disk_full, one_line
+from transforms.redaction import redact
 from warehouse.load import LoadRequest, TableLoad, load, record_run
 from warehouse.status import run_status
 from warehouse.watermarks import last_inputs
@@ -109,7 +109,7 @@ def commit(
             settings.warehouse,
             request,
             status=outcome.status,
-            error=redact("; ".join(one_line(e) for e in outcome.errors)) or None,
+            error="; ".join(one_line(e) for e in outcome.errors) or None,  # redacted as written
             filesystems=lake.remote_filesystems(
                 [settings.lake_root, settings.quarantine_root], settings.storage_options()
             ),
@@ -235,7 +235,7 @@ def landed(settings: Settings, run_id: str) -> str | None:
 
 def record_failure(settings: Settings, request: LoadRequest, exc: Exception) -> str | None:
     """Record the failed run; when even that fails (a full disk), the reason, to be said."""
-    error = redact(one_line(exc))
+    error = one_line(exc)  # redacted as written
     try:
         with warehouse_slot():
             record_run(settings.warehouse, request, "failed", error, settings.warehouse_limits)

@@ -18,8 +18,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from flows.http import redact, register_secret
 from transforms.errors import SitrepError
+from transforms.redaction import redact, register_secret
 from warehouse.connection_limits import Limits
 
 QUIET_ENV = {

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 from filelock import FileLock
 
+from transforms.redaction import redact
 from warehouse.connection_limits import DEFAULT_LIMITS, Limits
 from warehouse.db import connect, migrate, statement, transaction
 from warehouse.dims import load_dims
@@ -280,7 +281,7 @@ def _record_run(
             "finished_at": datetime.now(UTC),
             **totals,
             "status": status,
-            "error": error,
+            "error": None if error is None else redact(error),  # no credential is ever stored
         },
     )
 

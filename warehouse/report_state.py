@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from transforms.redaction import redact
 from warehouse.query import named_sql
 from warehouse.status import rows_as_dicts
 
@@ -47,7 +48,7 @@ class ReportState:
     def failed(self, exc: BaseException) -> None:
         """The report stopped on `exc`; the pages it had not drawn keep their old digests."""
         self.status = "failed"
-        self.error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        self.error = redact((str(exc).strip().splitlines() or [type(exc).__name__])[0])
         self.finished_at = datetime.now(UTC).isoformat(timespec="microseconds")
 
 

@@ -43,3 +43,11 @@ def test_a_report_of_the_same_second_before_the_start_is_not_the_runs(tmp_path: 
     state.drawn_now({"COD": "d1"}, keep={"COD"})
     report_state.write(settings.reports_dir, state)
     assert _report_outcome(settings, time.time() + 0.001) == (False, None)
+
+
+def test_a_failed_reports_error_is_kept_redacted(tmp_path: Path) -> None:
+    state = report_state.ReportState()
+    state.failed(OSError("cannot read https://u:pa55w0rd-x@h.example.org/a?token=t0ken-9f8e7d"))
+    report_state.write(tmp_path, state)
+    kept = (tmp_path / report_state.STATE_FILE).read_text()
+    assert "pa55w0rd-x" not in kept and "t0ken-9f8e7d" not in kept and "REDACTED" in kept
