@@ -16,7 +16,7 @@ import httpx
 
 from flows import live_api
 from flows.fetch import FetchError
-from flows.sources.statistics_kind import statistics_kind
+from flows.sources._statistics_kind import statistics_kind
 from transforms import hapi
 from transforms.readers import json_body
 

@@ -16,8 +16,8 @@ from flows import http, live_api
 from flows.fetch import FetchError
 from flows.live_api import public, with_params
 from flows.settings import Settings
+from flows.sources._statistics_kind import statistics_kind
 from flows.sources.idmc_idu import idmc_api
-from flows.sources.statistics_kind import statistics_kind
 from transforms import idmc_gidd
 
 log = logging.getLogger(__name__)

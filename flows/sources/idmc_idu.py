@@ -11,7 +11,7 @@ figure (the old version goes to `displacement_history`). The high-water mark (ne
 from __future__ import annotations
 
 from flows import live_api
-from flows.sources.statistics_kind import statistics_kind
+from flows.sources._statistics_kind import statistics_kind
 from transforms import idmc_idu
 
 

@@ -1,5 +1,6 @@
 """The shape the displacement statistics kinds with a live API share (IDMC IDU and GIDD,
-HDX HAPI): saved JSON or CSV files, or the API itself, into the displacement table."""
+HDX HAPI): saved JSON or CSV files, or the API itself, into the displacement table. Not a
+kind itself: its name starts with `_`, so `flows.kinds` does not list it."""
 
 from __future__ import annotations
 
