@@ -7,16 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prefect.artifacts import (
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect import artifacts
 
 from flows.progress import say
 from flows.settings import Settings
 from flows.warehouse_slot import warehouse_slot
 from transforms.errors import one_line
+from transforms.redaction import redact
 
 # Prefect keeps an artifact's Markdown in its database; the full report stays on disk.
 MAX_MARKDOWN = 200_000
@@ -47,9 +44,10 @@ def summarise(settings: Settings, flow_run_id: str | None, write_report: bool = 
     if not settings.warehouse.exists():
         return RunSummary([], [], None)
     with warehouse_slot():
-        with lock_for(settings.warehouse):
-            counts = run_counts(settings.warehouse, flow_run_id)
-            with connect(settings.warehouse, read_only=True) as con:
+        limits = settings.warehouse_limits
+        with lock_for(settings.warehouse, limits.lock_wait):
+            counts = run_counts(settings.warehouse, flow_run_id, limits)
+            with connect(settings.warehouse, read_only=True, limits=limits) as con:
                 cursor = con.execute(named_sql("run_validations"), {"flow_run_id": flow_run_id})
                 validations = rows_as_dicts(cursor)
         written: Path | None = settings.reports_dir / "index.html"
@@ -82,7 +80,7 @@ def publish(settings: Settings, summary: RunSummary, failures: list[str] | None 
     """
     head = failed_heading(failures or [])
     if summary.counts:
-        create_table_artifact(
+        _table(
             key="sitrep-load-counts",
             table=summary.counts,
             description=head + "Rows in, loaded and quarantined per source and table",
@@ -115,7 +113,7 @@ def publish_failed_expectations(validations: list[dict[str, Any]], head: str = "
         said = f"No expectation failed ({checked} results); the run failed for the reason above"
     else:
         said = f"All {checked} expectation results passed"
-    create_table_artifact(key="sitrep-failed-expectations", table=failed, description=head + said)
+    _table(key="sitrep-failed-expectations", table=failed, description=head + said)
 
 
 def _failure_row(v: dict[str, Any]) -> dict[str, Any]:
@@ -139,14 +137,14 @@ def publish_report(report: Path, head: str = "") -> None:
         text = markdown.read_text()
         if len(text) > MAX_MARKDOWN:
             text = text[:MAX_MARKDOWN] + f"\n\n… cut; the full report is {markdown.resolve()}\n"
-        create_markdown_artifact(
+        _markdown(
             key="sitrep-report",
             markdown=head + text,
             description=head + "The situation report",
         )
     html = report.with_suffix(".html")
     target = html if html.exists() else markdown
-    create_link_artifact(
+    _link(
         key="sitrep-report-html",
         link=target.resolve().as_uri(),
         link_text=target.name,
@@ -156,7 +154,7 @@ def publish_report(report: Path, head: str = "") -> None:
 
 def publish_report_error(error: str, head: str = "") -> None:
     """The report's own failure: the data of the run is loaded, the pages are the older ones."""
-    create_markdown_artifact(
+    _markdown(
         key="sitrep-report-error",
         markdown=(
             f"{head}**The report FAILED**: {error}\n\nThe run's data is loaded; the report "
@@ -173,11 +171,32 @@ def publish_data_docs(
     from expectations.data_docs import build_data_docs
 
     index = build_data_docs(validations, (settings.home / "gx_docs").resolve())
-    create_link_artifact(
+    _link(
         key="sitrep-data-docs",
         link=index.as_uri(),
         link_text="Great Expectations Data Docs",
         description=(
             head + f"All {len(validations)} expectation results of this run, as GX renders them"
         ),
+    )
+
+
+# Every artifact is written through these: Prefect keeps them in its database and shows them
+# to anyone with the UI, so each text is redacted here, where it is written.
+
+
+def _markdown(key: str, markdown: str, description: str) -> None:
+    artifacts.create_markdown_artifact(
+        key=key, markdown=redact(markdown), description=redact(description)
+    )
+
+
+def _table(key: str, table: list[dict[str, Any]], description: str) -> None:
+    rows = [{k: redact(v) if isinstance(v, str) else v for k, v in row.items()} for row in table]
+    artifacts.create_table_artifact(key=key, table=rows, description=redact(description))
+
+
+def _link(key: str, link: str, link_text: str, description: str) -> None:
+    artifacts.create_link_artifact(
+        key=key, link=redact(link), link_text=redact(link_text), description=redact(description)
     )

@@ -23,11 +23,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from flows.http import redact
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.settings import ConfigError, Settings, SourceConfig, quiet_environment
 from flows.terminal_text import cell, visible
 from transforms.errors import did_you_mean, expected, one_line
+from transforms.redaction import redact
 
 HELP = """sitrep: displacement statistics and news into one DuckDB warehouse and a report.
 
@@ -255,12 +255,11 @@ def _run_pipeline(
     with show_progress(not summary.quiet):
         state = _run_flow(settings, sources, force, summary.quiet)
     flow_run_id = str(state.state_details.flow_run_id)
-    rows = run_counts(settings.warehouse, flow_run_id)
+    rows = run_counts(settings.warehouse, flow_run_id, settings.warehouse_limits)
     failed = bool(state.is_failed())
     lines = _failure_lines(state) if failed else []
     report = settings.reports_dir / "index.html"
-    fresh = report.exists() and report.stat().st_mtime >= started
-    report_error = _report_failure(settings, started)
+    fresh, report_error = _report_outcome(settings, started)
     if summary.fmt == "json":
         found = report.resolve() if report.exists() else None
         run = _RunResult(flow_run_id, failed, rows, lines, settings.warehouse.resolve(), found)
@@ -281,11 +280,15 @@ def _run_pipeline(
     return failed
 
 
-def _report_failure(settings: Settings, started: float) -> str | None:
-    """The error of the run's report when it failed (the run's data is loaded all the same)."""
-    from warehouse.report_state import failure_since
+def _report_outcome(settings: Settings, started: float) -> tuple[bool, str | None]:
+    """Whether the run wrote the report, and its error when it failed (the run's data is
+    loaded all the same), as the report's state file says (`warehouse.report_state`)."""
+    from warehouse.report_state import ended_since
 
-    return failure_since(settings.reports_dir, started)
+    ended = ended_since(settings.reports_dir, started)
+    if ended is None:
+        return False, None
+    return ended.status == "completed", ended.error if ended.status == "failed" else None
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,7 @@ def _run_flow(settings: Settings, sources: list[SourceConfig], force: bool, quie
 
 def _failure_lines(state: Any) -> list[str]:
     """What failed, one line each: the pipeline's own lines, else the exception's message."""
-    from flows.pipeline import state_result
+    from flows.run_states import state_result
 
     error = state_result(state)
     lines = getattr(error, "lines", None)
@@ -442,7 +445,7 @@ def query(
             fmt, target, force, raw_csv, settings.query_timeout if timeout is None else timeout
         )
         with _terminate_as_interrupt():
-            count = _run_to_output(settings.warehouse, text, params, request)
+            count = _run_to_output(settings, text, params, request)
     except (QueryError, UsageError, WarehouseMissingError, OutputPathError, OSError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -463,7 +466,7 @@ class _Output:
 
 
 def _run_to_output(
-    warehouse: Path, text: str, params: dict[str, Any] | None, request: _Output
+    settings: Settings, text: str, params: dict[str, Any] | None, request: _Output
 ) -> int:
     """Run the query into its output; the number of rows."""
     from flows import query_output
@@ -471,7 +474,9 @@ def _run_to_output(
     from warehouse.query import Result, run
 
     def go(consume: Callable[[Result], Any]) -> Any:
-        return run(warehouse, text, params, consume, request.timeout)
+        return run(
+            settings.warehouse, text, params, consume, request.timeout, settings.warehouse_limits
+        )
 
     if request.fmt == "table":
         columns, rows = go(lambda r: (r.columns, [row for c in r.chunks() for row in c]))
@@ -579,7 +584,7 @@ def status(
     _check_format(fmt, FORMATS[:3])
     settings = _settings()
     try:
-        rows = source_status(settings.warehouse)
+        rows = source_status(settings.warehouse, settings.warehouse_limits)
     except WarehouseMissingError as exc:
         raise fail(str(exc)) from None
     rows = _with_next_run(rows)

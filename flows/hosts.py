@@ -13,19 +13,9 @@ from collections.abc import Iterable
 import httpx
 
 from flows.fetch import FetchError
-from flows.http import redact
 from flows.settings import Settings
+from transforms.redaction import redact
 
-# The live APIs of the source kinds, allowed by default with the hosts of the configured
-# locations (sitrep.toml, or the arguments of `sitrep load`).
-PROVIDER_HOSTS = (
-    "dtmapi.iom.int",
-    "hapi.humdata.org",
-    "data.humdata.org",
-    "api.reliefweb.int",
-    "helix-tools-api.idmcdb.org",
-    "api.unhcr.org",
-)
 SETTING = "SITREP_ALLOWED_HOSTS"
 
 
@@ -73,7 +63,15 @@ def guard(settings: Settings, locations: Iterable[str]) -> HostGuard:
     if settings.allowed_hosts is not None:
         return HostGuard(explicit, explicit)
     named = [httpx.URL(loc).host for loc in locations if "://" in loc]
-    return HostGuard([*PROVIDER_HOSTS, *named], explicit)
+    return HostGuard([*provider_hosts(), *named], explicit)
+
+
+def provider_hosts() -> list[str]:
+    """The hosts the live APIs of the source kinds name (`LiveApi.hosts`), allowed by default
+    with the hosts of the configured locations (sitrep.toml, or the arguments of `sitrep load`)."""
+    from flows.sources import registry  # the kinds import this module (through live_api)
+
+    return sorted({host for kind in registry().values() if kind.live for host in kind.live.hosts})
 
 
 def any_public_host(settings: Settings) -> HostGuard:

@@ -3,55 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
-import re
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import tenacity
 
 from transforms.errors import SitrepError
+from transforms.redaction import known_secrets as known_secrets  # for flows.fetch
+from transforms.redaction import redact, register_secret
+from transforms.redaction import redact_bytes as redact_bytes  # for flows.fetch
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
-# Names (of query parameters, headers, JSON keys) whose values are credentials: IDMC client_id,
-# API keys, tokens, signatures of pre-signed URLs (sig, X-Amz-Signature), app identifiers.
-SECRET_PARAM = re.compile(
-    r"token|secret|passw|pwd|signature|credential|key|client[_-]?id|app[_-]?name"
-    r"|app[_-]?identifier|session|cookie|(?<![a-z])(?:sig|auth|authorization|jwt)(?![a-z])",
-    re.I,
-)
-# Credential values in free text (echoed requests, messages): `name=value` as in a query,
-# `"name": "value"` as in JSON or a dict, and `Header-Name: value` lines. Possessive names
-# keep the scan linear however long a word is; the name is checked afterwards.
-SECRET_PAIRS = (
-    re.compile(
-        r"(?P<name>(?<![\w.\[\]-])[\w.\[\]-]++)(?P<sep>=)(?P<value>[^\s&\"',;<>]*[^\s&\"',;<>.:)])"
-    ),
-    re.compile(r"(?P<name>[\"'][\w.\[\] -]++[\"'])(?P<sep>\s*+:\s*+[\"']?)(?P<value>[^\"',}\s]+)"),
-    re.compile(
-        r"(?P<name>^[ \t]*+(?:[a-z0-9]++(?:-[a-z0-9]++)++|authorization|cookie))(?P<sep>:[ \t]*+)"
-        r"(?P<value>\S.*)$",
-        re.I | re.M,
-    ),
-)
-URL_IN_TEXT = re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*+://[^\s\"'<>]*[^\s\"'<>.,:;)]", re.I)
-# Environment variables holding credentials, whose values are redacted wherever they appear.
-SECRET_ENV = (
-    "SITREP_DTM_SUBSCRIPTION_KEY",
-    "SITREP_IDMC_CLIENT_ID",
-    "SITREP_HAPI_APP_IDENTIFIER",
-    "SITREP_RELIEFWEB_APPNAME",
-    "SITREP_STORAGE_KEY",
-    "SITREP_STORAGE_SECRET",
-)
-# Shorter values are not searched for in text: they would blank out ordinary words.
-MIN_SECRET = 6
-REDACTED = "REDACTED"
-_registered: set[str] = set()
 # Headers a decoded body no longer matches, dropped when a capped body is re-wrapped.
 BODY_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
@@ -63,44 +28,6 @@ class HttpError(SitrepError, RuntimeError):
         self.url = redact(url)
         super().__init__(redact(f"{self.url}: {message}"))
         self.status = status
-
-
-def register_secret(value: str) -> None:
-    """Remember a credential sitrep uses, so `redact` blanks it wherever it shows up."""
-    if len(value) >= MIN_SECRET:
-        _registered.add(value)
-
-
-def known_secrets() -> list[str]:
-    """Credentials in use: registered ones and those set in the environment, longest first."""
-    values = set(_registered)
-    values.update(v for k in SECRET_ENV if len(v := os.environ.get(k, "")) >= MIN_SECRET)
-    return sorted(values, key=len, reverse=True)
-
-
-def redact(text: str) -> str:
-    """A URL or any text (a message, an echoed body) with secrets replaced by REDACTED.
-
-    The one redaction of sitrep, applied wherever a URL or an error is written: user info
-    in URLs (`user:pass@`), the values of credential-like query parameters, header lines and
-    JSON keys (`token=`, `sig=`, `X-Amz-Signature=`, `key=`, ...), and every credential
-    value sitrep knows of (its settings), wherever it appears.
-    """
-    if not text:
-        return text
-    for secret in known_secrets():
-        text = text.replace(secret, REDACTED)
-    text = URL_IN_TEXT.sub(lambda m: _redact_url(m.group(0)), text)
-    for pattern in SECRET_PAIRS:
-        text = pattern.sub(_blank_value, text)
-    return text
-
-
-def _blank_value(match: re.Match[str]) -> str:
-    """A `name<sep>value` match with the value blanked when the name is a credential's."""
-    if not SECRET_PARAM.search(match.group("name")):
-        return match.group(0)
-    return match.group("name") + match.group("sep") + REDACTED
 
 
 def redact_log_records() -> None:
@@ -122,31 +49,6 @@ def redact_log_records() -> None:
 
     factory.redacting = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
-
-
-def redact_bytes(body: bytes) -> bytes:
-    """Bytes with every known credential value replaced (as UTF-8 and as UTF-16)."""
-    for secret in known_secrets():
-        for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
-            body = body.replace(secret.encode(encoding), REDACTED.encode(encoding))
-    return body
-
-
-def _redact_url(url: str) -> str:
-    """One URL without user info, credential query values replaced by REDACTED."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return REDACTED
-    if "@" in parts.netloc:
-        parts = parts._replace(netloc=f"{REDACTED}@{parts.netloc.rsplit('@', 1)[1]}")
-    if parts.query and SECRET_PARAM.search(parts.query):
-        pairs = [
-            (k, REDACTED if SECRET_PARAM.search(k) else v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        ]
-        parts = parts._replace(query=urlencode(pairs, safe="/:,[]"))
-    return urlunsplit(parts)
 
 
 def origin(url: httpx.URL) -> tuple[str, str, int]:

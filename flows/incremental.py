@@ -28,7 +28,7 @@ class MarkedFile(RawFile):
 
 def previous_marks(settings: Settings, source: SourceConfig) -> dict[str, Any]:
     """The source's marks by location from its last successful load ({} before one)."""
-    return watermarks.current(settings.warehouse, source.name)
+    return watermarks.current(settings.warehouse, source.name, settings.warehouse_limits)
 
 
 def marked(raw: RawFile, marks: dict[str, Any]) -> MarkedFile:

@@ -68,13 +68,15 @@ ReadSince = Callable[[Read], tuple[Pages, Mark]]
 @dataclass(frozen=True)
 class LiveApi:
     """One live API: which locations are it (`route`, a pattern searched in a URL's path),
-    how its pages are read (`read`), its credential, and the record field whose newest value
-    is its high-water mark. Other locations of the source are read as files or plain URLs."""
+    how its pages are read (`read`), its credential, the record field whose newest value
+    is its high-water mark, and the provider's hosts (allowed by default, `flows.hosts`).
+    Other locations of the source are read as files or plain URLs."""
 
     route: str
     read: ReadSince
     mark_field: str
     credential: Credential | None = None
+    hosts: tuple[str, ...] = ()
 
     def is_live(self, location: str) -> bool:
         return "://" in location and re.search(self.route, httpx.URL(location).path) is not None

@@ -3,38 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NONE
-from prefect.exceptions import MissingResult
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from flows import lake
 from flows.artifacts import publish, summarise
-from flows.console import CLI_SAYS
 from flows.fetch import FetchError, RawFile
-from flows.http import redact, redact_log_records
-from flows.incremental import MarkedFile, input_fingerprint
-from flows.progress import rows, say
+from flows.http import redact_log_records
+from flows.incremental import MarkedFile
+from flows.progress import say
+from flows.run_states import tally
 from flows.runners import api_for_workers, in_process, task_runner
 from flows.runs import (
     PipelineFailedError,
     SourceOutcome,
-    disk_full_error,
-    landed,
-    load_request,
+    after_failure,
+    commit,
+    configured,
+    fingerprint_to_load,
     new_request,
-    record_failure,
+    prefetch,
+    run_name,
 )
 from flows.settings import Settings, SourceConfig
 from flows.sources import get_kind
 from flows.stage import stage
-from flows.warehouse_slot import warehouse_slot
-from transforms.errors import disk_full, one_line
-from warehouse.load import LoadRequest, load, record_run
-from warehouse.watermarks import last_inputs
 
 __all__ = ["PipelineFailedError", "pipeline", "run_source"]
 
@@ -75,6 +72,10 @@ def _warn(message: str) -> None:
     get_run_logger().warning("%s", message)
 
 
+def _info(message: str) -> None:
+    get_run_logger().info("%s", message)
+
+
 @task(name="load", task_run_name="load-{source.name}", cache_policy=NONE, persist_result=False)
 def load_outcome(
     outcome: SourceOutcome,
@@ -83,20 +84,8 @@ def load_outcome(
     home: str,
     pipeline_run_id: str | None,
 ) -> SourceOutcome:
-    """Commit the source run to the warehouse in one transaction."""
-    request = load_request(outcome, get_kind(source.kind), started, pipeline_run_id)
-    settings = Settings(home=Path(home))
-    with warehouse_slot():
-        load(
-            settings.warehouse,
-            request,
-            status=outcome.status,
-            error=redact("; ".join(one_line(e) for e in outcome.errors)) or None,
-            filesystems=lake.remote_filesystems(
-                [settings.lake_root, settings.quarantine_root], settings.storage_options()
-            ),
-        )
-    say("%s: loaded %s", source.name, rows(sum(t.rows_loaded for t in outcome.tables)))
+    """Commit the source run to the warehouse in one transaction (`flows.runs.commit`)."""
+    commit(outcome, Settings(home=Path(home)), started, pipeline_run_id)
     return outcome
 
 
@@ -129,67 +118,23 @@ def run_source(
     nothing is parsed again; `force` parses and loads anyway.
     """
     request = new_request(source, pipeline_run_id or _flow_run_id())
-    run_id, warehouse = request.load_run_id, Settings(home=Path(home)).warehouse
+    run_id, settings = request.load_run_id, Settings(home=Path(home))
     try:
         if fetch_error is not None:
             raise FetchError(fetch_error)
         checked = raws is not None  # fetched and found new by the pipeline's own run
         raws = raws if raws is not None else fetch(source, home)
-        fingerprint = _fingerprint_to_load(source, raws, home, request, force or checked)
+        fingerprint = fingerprint_to_load(source, raws, settings, request, force or checked, _info)
         if fingerprint is None:
             return SourceOutcome(source.name, source.kind, run_id, status="unchanged")
         outcome = stage_source(source, raws, run_id, home)
         outcome.fingerprint = fingerprint
         outcome = load_outcome(outcome, source, request.started_at, home, request.flow_run_id)
     except Exception as exc:
-        committed = landed(warehouse, run_id)
-        if committed == "loaded":  # failed after its commit (in a checkpoint, say): it is loaded
-            get_run_logger().warning("%s: loaded, then: %s", source.name, one_line(exc))
-            return SourceOutcome(source.name, source.kind, run_id)
-        if committed is None and (unrecorded := record_failure(warehouse, request, exc)):
-            get_run_logger().warning(
-                "%s: the failure could not be recorded: %s", source.name, unrecorded
-            )
-        if disk_full(exc):
-            raise disk_full_error(source, run_id, home, exc) from exc
-        raise
+        return after_failure(source, request, settings, exc, _warn)
     if outcome.status == "failed":
         raise PipelineFailedError([f"{source.name}: {e}" for e in outcome.errors], committed=True)
     return outcome
-
-
-def _fingerprint_to_load(
-    source: SourceConfig, raws: list[RawFile], home: str, request: LoadRequest, force: bool
-) -> str | None:
-    """The inputs' fingerprint when they need loading; None (the run recorded `unchanged`)
-    when the fetch brought nothing or the inputs of the last successful load."""
-    fingerprint = input_fingerprint(source, raws)
-    warehouse = Settings(home=Path(home)).warehouse
-    if force or (raws and last_inputs(warehouse, source.name) != fingerprint):
-        return fingerprint
-    with warehouse_slot():
-        record_run(warehouse, request, "unchanged", None)
-    get_run_logger().info("%s: inputs unchanged since its last load", source.name)
-    say("%s: unchanged since its last load, not loaded again", source.name)
-    return None
-
-
-def _fetched_unchanged(
-    source: SourceConfig, home: str, run_id: str | None, force: bool
-) -> tuple[bool, list[RawFile] | str]:
-    """Fetch in the pipeline's own run, so a source with nothing new costs no subflow.
-
-    Returns (unchanged, raws), or (False, why) when the fetch failed: the source's subflow
-    then records the failure without fetching again.
-    """
-    try:
-        raws = fetch(source, home)
-    except Exception as exc:
-        return False, redact(one_line(exc))
-    if force:
-        return False, raws
-    request = new_request(source, run_id)
-    return _fingerprint_to_load(source, raws, home, request, force) is None, raws
 
 
 @task(name="run-source", task_run_name="run-{source.name}", cache_policy=NONE, persist_result=False)
@@ -201,14 +146,7 @@ def source_task(
 
 
 def _run_name() -> str:
-    """`dtm`, `article-files+dtm` or `all-sources`: which sources a pipeline run covers."""
-    params = flow_run.parameters
-    sources = params.get("sources")
-    if sources is not None:
-        names = [s["name"] if isinstance(s, dict) else s.name for s in sources]
-    else:
-        names = list(params.get("only") or [])
-    return "+".join(names) if 0 < len(names) <= 3 else "all-sources"
+    return run_name(flow_run.parameters)
 
 
 @flow(
@@ -233,73 +171,42 @@ def pipeline(
     settings = Settings(config=Path(config)) if config else Settings()
     if home:
         settings = settings.model_copy(update={"home": Path(home)})
-    chosen = sources if sources is not None else _configured(settings, only)
+    chosen = sources if sources is not None else configured(settings, only)
     run_id = _flow_run_id()
-    failed, changed = _run_sources(chosen, str(settings.home.resolve()), run_id, force)
-    publish(settings, summarise(settings, run_id, write_report=changed), failed)
-    if failed:
-        raise PipelineFailedError(failed)
-
-
-def _configured(settings: Settings, only: list[str] | None) -> list[SourceConfig]:
-    sources = settings.sources()
-    unknown = sorted(set(only or []) - {s.name for s in sources})
-    if unknown:
-        raise PipelineFailedError([f"no configured source named {', '.join(unknown)}"])
-    return [s for s in sources if not only or s.name in only]
+    states = _run_sources(chosen, str(settings.home.resolve()), run_id, force)
+    done = tally(states, get_run_logger())
+    publish(settings, summarise(settings, run_id, write_report=done.changed), done.failed)
+    if done.failed:
+        raise PipelineFailedError(done.failed)
 
 
 def _run_sources(
     sources: list[SourceConfig], home: str, run_id: str | None, force: bool
-) -> tuple[list[str], bool]:
-    """Each source as a subflow tagged by source and kind; the lines of those that failed,
-    and whether any source changed the warehouse (loaded, or failed after committing).
+) -> list[tuple[SourceConfig, State]]:
+    """Each source as a subflow tagged by source and kind; their final states.
 
     In process each source is fetched here first and only a source with new inputs gets its
     subflow, one after the other in this thread (so fetch timeouts can interrupt); on Dask
     each goes to a worker as a task and they run side by side.
     """
-    logger = get_run_logger()
     here = in_process()
     states: list[tuple[SourceConfig, State]] = []
     with api_for_workers():
         futures = []
         for source in sources:
             with tags(f"source:{source.name}", f"kind:{source.kind}"):
-                if here:
-                    unchanged, got = _fetched_unchanged(source, home, run_id, force)
-                    if unchanged:
+                if here:  # fetched here first, so a source with nothing new costs no subflow
+                    fetched = partial(fetch, source, home)
+                    got = prefetch(source, fetched, Settings(home=Path(home)), run_id, force, _info)
+                    if got.unchanged:
                         continue
-                    raws, why = (None, got) if isinstance(got, str) else (got, None)
-                    state = run_source(source, home, run_id, force, raws, why, return_state=True)
+                    state = run_source(
+                        source, home, run_id, force, got.raws, got.error, return_state=True
+                    )
                     states.append((source, state))
                 else:
                     futures.append((source, source_task.submit(source, home, run_id, force)))
     for source, future in futures:
         future.wait()
         states.append((source, future.state))
-    failed: list[str] = []
-    changed = False
-    for source, state in states:
-        result = state_result(state)
-        if state.is_completed():  # no result kept: it may have loaded (the report checks)
-            changed |= result is None or getattr(result, "status", result) != "unchanged"
-            continue
-        if isinstance(result, PipelineFailedError):
-            lines, changed = result.lines, changed or result.committed
-        else:
-            lines = [f"{source.name}: {one_line(result or state.message or 'failed')}"]
-        lines = [redact(line) for line in lines]
-        failed.extend(lines)
-        for line in lines:  # the CLI prints these itself: kept from its terminal
-            logger.error("source %s failed: %s", source.name, line, extra={CLI_SAYS: True})
-    return failed, changed
-
-
-def state_result(state: State) -> object:
-    """A final state's result or exception; None when Prefect kept no data for it (a state
-    read back from the API, as happens when its database is busy: `MissingResult`)."""
-    try:
-        return state.result(raise_on_failure=False)
-    except MissingResult:
-        return None
+    return states

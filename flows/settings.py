@@ -18,8 +18,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from flows.http import redact
 from transforms.errors import SitrepError
+from transforms.redaction import redact, register_secret
+from warehouse.connection_limits import Limits
 
 QUIET_ENV = {
     # No network at run time: keep Prefect, GX and friends from phoning home.
@@ -88,7 +89,7 @@ class Settings(BaseSettings):
     dtm_subscription_key: SecretStr | None = None
     idmc_client_id: SecretStr | None = None
     hapi_app_identifier: SecretStr | None = None
-    reliefweb_appname: str | None = None
+    reliefweb_appname: SecretStr | None = None
     # Feed items with only a summary: fetch the linked page and extract its text (trafilatura).
     fetch_pages: bool = False
     http_timeout: float = 30.0
@@ -99,6 +100,9 @@ class Settings(BaseSettings):
     max_input_bytes: int = 256 * 2**20
     # Seconds a command waits for another process to release the warehouse before giving up.
     lock_wait: float = 600.0
+    # DuckDB's memory cap (e.g. 2GB) for every connection, past which it spills to disk; unset,
+    # each role keeps its own: 512MB in a load and the report, 400MB staging, 1GB a query.
+    duckdb_memory: str | None = None
     # Seconds `sitrep query` runs before DuckDB is interrupted (`--timeout` overrides it).
     query_timeout: float = 60.0
     # Local locations in the config must resolve (symlinks followed) inside these folders;
@@ -109,6 +113,13 @@ class Settings(BaseSettings):
     # Unset: the providers' API hosts and the hosts of the configured locations. Only hosts
     # named here may resolve to loopback, link-local or private addresses.
     allowed_hosts: Annotated[list[str] | None, NoDecode] = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Every credential set (each SecretStr setting) is redacted wherever it shows up."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                register_secret(value.get_secret_value())
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -166,6 +177,11 @@ class Settings(BaseSettings):
     @property
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def warehouse_limits(self) -> Limits:
+        """`lock_wait` and `duckdb_memory`, as the warehouse functions take them."""
+        return Limits(lock_wait=self.lock_wait, memory=self.duckdb_memory)
 
     @property
     def reports_dir(self) -> Path:

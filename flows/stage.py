@@ -115,7 +115,9 @@ def _staging_config(folder: Path) -> dict[str, str | bool | int | float | list[s
     """DuckDB's settings for the checks over the spill: past STAGING_MEMORY (or
     SITREP_DUCKDB_MEMORY when set) it spills to the staging folder, so a source run of any
     size is checked in bounded memory beside the process's own (GX, the gazetteer)."""
-    return memory_config(STAGING_MEMORY) | {"temp_directory": str(folder)}
+    return memory_config(STAGING_MEMORY, Settings().warehouse_limits) | {
+        "temp_directory": str(folder)
+    }
 
 
 def _return_freed_memory() -> None:

@@ -59,13 +59,21 @@ def replay_server(routes: dict[str, list[Reply]]) -> Iterator[Replay]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    with loopback(Handler) as state.base_url:
+        yield state
+
+
+@contextmanager
+def loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1, on a free port, for the duration of the block; the
+    server's base URL. The one loopback server of the tests (replays and fake APIs)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     # shutdown() waits for the loop's next poll: every 0.05 s rather than the default 0.5 s
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield state
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.errors import SitrepError
+from warehouse.connection_limits import DEFAULT_LIMITS, LOCK_WAIT_SETTING, Limits
 
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
@@ -22,20 +22,17 @@ WRITES = HERE / "writes"
 MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
 
-LOCK_WAIT_ENV = "SITREP_LOCK_WAIT"  # the `lock_wait` setting, read here without the flows layer
-
-
 class WarehouseMissingError(SitrepError, FileNotFoundError):
     """The warehouse file does not exist yet (nothing has been loaded)."""
 
 
-MEMORY_ENV = "SITREP_DUCKDB_MEMORY"
-
-
-def memory_config(default: str = "1GB") -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB's memory limit (SITREP_DUCKDB_MEMORY, else `default`): past it DuckDB spills to
-    disk, so a load of any size stays in bounded memory (its own default is 80% of RAM)."""
-    return {"memory_limit": os.environ.get(MEMORY_ENV, default)}
+def memory_config(
+    default: str = "1GB", limits: Limits = DEFAULT_LIMITS
+) -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's memory limit (the `duckdb_memory` setting, else `default`): past it DuckDB
+    spills to disk, so a load of any size stays in bounded memory (its own default is 80% of
+    RAM)."""
+    return {"memory_limit": limits.memory_limit(default)}
 
 
 class WarehouseBusyError(SitrepError, TimeoutError):
@@ -43,24 +40,27 @@ class WarehouseBusyError(SitrepError, TimeoutError):
 
 
 def connect(
-    path: Path, read_only: bool = False, wait: float | None = None, memory: str = "1GB"
+    path: Path, read_only: bool = False, limits: Limits = DEFAULT_LIMITS, memory: str = "1GB"
 ) -> duckdb.DuckDBPyConnection:
     """A connection; read-only ones need the file to exist and cannot write or read other files.
 
     DuckDB lets one process write or several read, never both: while another process holds
-    the file, wait (up to `wait` seconds, default SITREP_LOCK_WAIT or 600) instead of failing,
-    so a reader sees the warehouse before or after a load, and a load outlasts a long query.
+    the file, wait (up to `limits.lock_wait` seconds) instead of failing, so a reader sees
+    the warehouse before or after a load, and a load outlasts a long query. DuckDB's memory
+    is capped at `memory`, or the `duckdb_memory` setting when set.
     """
     if read_only and not path.exists():
         raise WarehouseMissingError(
             f"no warehouse at {path}: run `sitrep run` (or `make run`) first"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    limit = float(os.environ.get(LOCK_WAIT_ENV, "600")) if wait is None else wait
+    limit = limits.lock_wait
     deadline = time.monotonic() + limit
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=memory_config(memory))
+            return duckdb.connect(
+                str(path), read_only=read_only, config=memory_config(memory, limits)
+            )
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
@@ -68,7 +68,7 @@ def connect(
                 holder = str(exc).splitlines()[0]
                 raise WarehouseBusyError(
                     f"{path} is in use by another process after waiting {limit:g} s ({holder}); "
-                    f"try again when it finishes, or raise {LOCK_WAIT_ENV}"
+                    f"try again when it finishes, or raise {LOCK_WAIT_SETTING}"
                 ) from exc
             time.sleep(0.05)
 

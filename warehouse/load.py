@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,14 +14,16 @@ from typing import Any
 import duckdb
 from filelock import FileLock
 
-from warehouse.db import LOCK_WAIT_ENV, connect, migrate, statement, transaction
+from transforms.redaction import redact
+from warehouse.connection_limits import DEFAULT_LIMITS, Limits
+from warehouse.db import connect, migrate, statement, transaction
 from warehouse.dims import load_dims
 from warehouse.figure_checks import record_checks
 from warehouse.figures import read_figures, refresh
 from warehouse.preferences import copy_preferences, read_preferences
 
 # The columns whose rows a new load replaces: a record, an article, or every fact of an article.
-# DuckDB's memory in a load (SITREP_DUCKDB_MEMORY overrides): the inserts and the figures'
+# DuckDB's memory in a load (the `duckdb_memory` setting overrides): the inserts and the figures'
 # refresh spill past it. At 1GB a 1M-row world-shaped `sitrep load` peaked just over 1 GiB;
 # at 512MB, 0.94 GiB in the same time.
 LOAD_MEMORY = "512MB"
@@ -65,14 +66,14 @@ class LoadRequest:
     fingerprint: str | None = None
 
 
-def lock_for(db_path: Path) -> FileLock:
+def lock_for(db_path: Path, wait: float = DEFAULT_LIMITS.lock_wait) -> FileLock:
     """The file lock that keeps to one writer at a time when no Prefect server arbitrates.
 
     One lock object per path in a process (re-entrant), so code that already holds it can
-    call a loader without waiting on itself; other processes wait up to SITREP_LOCK_WAIT s.
+    call a loader without waiting on itself; other processes wait up to `wait` seconds.
     """
     lock = _lock(str(db_path) + ".lock")
-    lock.timeout = float(os.environ.get(LOCK_WAIT_ENV, "600"))
+    lock.timeout = wait
     return lock
 
 
@@ -87,6 +88,7 @@ def load(
     status: str = "loaded",
     error: str | None = None,
     filesystems: Sequence[Any] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[str]:
     """Replace this source run's partitions, record the run and refresh the figures of the
     countries it touched (warehouse/figures.py), in one transaction.
@@ -94,7 +96,8 @@ def load(
     Returns the ISO3 codes of those countries (whose report pages may have changed).
     `filesystems` are fsspec filesystems DuckDB reads remote lake URLs through (s3://, memory://).
     """
-    with lock_for(db_path), _tidy_wal(db_path), connect(db_path, memory=LOAD_MEMORY) as con:
+    lock = lock_for(db_path, limits.lock_wait)
+    with lock, _tidy_wal(db_path), connect(db_path, limits=limits, memory=LOAD_MEMORY) as con:
         for fs in filesystems:
             name = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
             if name not in con.list_filesystems():
@@ -128,10 +131,17 @@ def load(
     return sorted(c for c in touched if c is not None)
 
 
-def record_run(db_path: Path, request: LoadRequest, status: str, error: str | None) -> None:
+def record_run(
+    db_path: Path,
+    request: LoadRequest,
+    status: str,
+    error: str | None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> None:
     """Record a source run that loaded nothing (failed before loading, or inputs unchanged);
     no data table is touched."""
-    with lock_for(db_path), _tidy_wal(db_path), connect(db_path) as con:
+    lock = lock_for(db_path, limits.lock_wait)
+    with lock, _tidy_wal(db_path), connect(db_path, limits=limits) as con:
         migrate(con)
         with transaction(con):
             _record_run(con, request, status=status, error=error)
@@ -271,7 +281,7 @@ def _record_run(
             "finished_at": datetime.now(UTC),
             **totals,
             "status": status,
-            "error": error,
+            "error": None if error is None else redact(error),  # no credential is ever stored
         },
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from transforms.errors import SitrepError
+from warehouse.connection_limits import DEFAULT_LIMITS, Limits
 from warehouse.db import connect, migrate, statement, transaction
 from warehouse.figures import refresh_if_stale
 
@@ -112,18 +113,19 @@ def copy_preferences(con: duckdb.DuckDBPyConnection, prefs: Preferences) -> None
             con.executemany(statement(name), values)
 
 
-def sync_preferences(db_path: Path, path: Path = PREFERENCES, wait: float | None = None) -> None:
+def sync_preferences(
+    db_path: Path, path: Path = PREFERENCES, limits: Limits = DEFAULT_LIMITS
+) -> None:
     """Bring the warehouse's preference tables, and the figures computed with them, in line
     with the file (one writer at a time).
 
-    `wait` bounds how long to wait for another writer or reader (default: as for loads);
-    past it, filelock.Timeout or WarehouseBusyError (both TimeoutError) is raised.
+    `limits.lock_wait` bounds how long to wait for another writer or reader; past it,
+    filelock.Timeout or WarehouseBusyError (both TimeoutError) is raised.
     """
     from warehouse.load import lock_for
 
     prefs = read_preferences(path)
-    lock = lock_for(db_path)
-    with lock.acquire(timeout=wait), connect(db_path, wait=wait) as con:
+    with lock_for(db_path, limits.lock_wait), connect(db_path, limits=limits) as con:
         migrate(con)
         with transaction(con):
             copy_preferences(con, prefs)

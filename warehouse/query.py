@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 
 from transforms.errors import SitrepError
-from warehouse.db import MEMORY_ENV, connect
+from warehouse.connection_limits import DEFAULT_LIMITS, MEMORY_SETTING, Limits
+from warehouse.db import connect
 from warehouse.figures import read_materialised
 from warehouse.query_limits import (
     QueryTimeoutError,
@@ -175,6 +176,7 @@ def run(
     params: dict[str, Any] | None,
     consume: Callable[[Result], T],
     timeout: float = DEFAULT_TIMEOUT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> T:
     """Run one read-only statement and hand its result to `consume`, within the limits.
 
@@ -184,7 +186,10 @@ def run(
     """
     if timeout <= 0:
         raise QueryError("the query time limit must be more than 0 seconds")
-    with spill_folder(db_path.parent / "tmp") as spill, _checked(db_path, sql, spill) as con:
+    with (
+        spill_folder(db_path.parent / "tmp") as spill,
+        _checked(db_path, sql, spill, limits) as con,
+    ):
         cap = size_bytes(str(_setting(con, "memory_limit")))
 
         def work(stop: threading.Event) -> T:
@@ -211,13 +216,14 @@ def run_query(
     sql: str,
     params: dict[str, Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and rows of one read-only statement (values as plain Python)."""
 
     def collect(result: Result) -> tuple[list[str], list[tuple[Any, ...]]]:
         return result.columns, [row for chunk in result.chunks() for row in chunk]
 
-    return run(db_path, sql, params, collect, timeout)
+    return run(db_path, sql, params, collect, timeout, limits)
 
 
 def run_arrow(
@@ -225,6 +231,7 @@ def run_arrow(
     sql: str,
     params: dict[str, Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> pa.Table:
     """The result of one read-only statement as an Arrow table (types kept, for Parquet)."""
 
@@ -234,14 +241,16 @@ def run_arrow(
         reader = result.arrow_reader()
         return pa.Table.from_batches(list(result.batches()), schema=reader.schema)
 
-    return run(db_path, sql, params, collect, timeout)
+    return run(db_path, sql, params, collect, timeout, limits)
 
 
 @contextmanager
-def _checked(db_path: Path, sql: str, spill: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def _checked(
+    db_path: Path, sql: str, spill: Path, limits: Limits
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection with file access disabled, once the statement passed the check;
     it reads the materialised figures where they are current (warehouse/figures.py)."""
-    with connect(db_path, read_only=True) as con:
+    with connect(db_path, read_only=True, limits=limits) as con:
         con.execute("SET temp_directory = $dir", {"dir": str(spill)})
         con.execute("SET enable_progress_bar = false")
         con.execute("SET python_enable_replacements = false")
@@ -262,7 +271,7 @@ def _checked(db_path: Path, sql: str, spill: Path) -> Iterator[duckdb.DuckDBPyCo
 def _out_of_memory(exc: BaseException) -> QueryError:
     return QueryError(
         f"the query needs more memory than its limit allows ({_first_line(exc)}); narrow it, "
-        f"or raise {MEMORY_ENV} (the warehouse's memory cap, default 1GB)"
+        f"or raise {MEMORY_SETTING} (the warehouse's memory cap, default 1GB)"
     )
 
 

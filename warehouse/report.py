@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from transforms.errors import SitrepError
 from warehouse import charts, report_format, report_state
+from warehouse.connection_limits import DEFAULT_LIMITS, Limits
 from warehouse.db import WarehouseMissingError, connect
 from warehouse.preferences import Preferences, read_preferences, sync_preferences
 from warehouse.report_data import (
@@ -83,9 +84,10 @@ def _write_pages(
     """The pages asked (or those changed since `state`), then the overview; `state` learns
     which pages were drawn from which digests."""
     started = time.time()
-    prefs = _synced_preferences(settings.warehouse)
+    limits = settings.warehouse_limits
+    prefs = _synced_preferences(settings.warehouse, limits)
     cites = source_citations(settings)
-    with connect(settings.warehouse, read_only=True, memory=REPORT_MEMORY) as con:
+    with connect(settings.warehouse, True, limits, memory=REPORT_MEMORY) as con:
         computed_once(con)
         summary = overview(con, prefs, cites)
         codes = [c["iso3"] for c in summary.countries]
@@ -149,10 +151,12 @@ def _inputs_digest(prefs: Preferences, cites: dict[str, dict[str, Any]]) -> str:
     return digest.hexdigest()
 
 
-def report_markdown(db_path: Path, country: str | None = None) -> str:
+def report_markdown(
+    db_path: Path, country: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> str:
     """The overview (or one country's page) as Markdown without charts, e.g. for an artifact."""
     prefs = read_preferences()
-    with connect(db_path, read_only=True) as con:
+    with connect(db_path, read_only=True, limits=limits) as con:
         computed_once(con)
         summary = overview(con, prefs)
         page = country_page(con, country) if country else None
@@ -177,14 +181,14 @@ def source_citations(settings: Any) -> dict[str, dict[str, Any]]:
     }
 
 
-def _synced_preferences(db_path: Path) -> Preferences:
+def _synced_preferences(db_path: Path, limits: Limits) -> Preferences:
     """Copy preferences.toml into the warehouse; when another process holds it, keep its copy."""
     if not db_path.exists():
         raise WarehouseMissingError(
             f"no warehouse at {db_path}: run `sitrep run` (or `make run`) first"
         )
     try:
-        sync_preferences(db_path, wait=PREFERENCES_WAIT)
+        sync_preferences(db_path, limits=replace(limits, lock_wait=PREFERENCES_WAIT))
     except (duckdb.IOException, TimeoutError) as exc:
         log.warning("preferences not updated in the warehouse (it is in use): %s", exc)
     return read_preferences()

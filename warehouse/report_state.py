@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from transforms.redaction import redact
 from warehouse.query import named_sql
 from warehouse.status import rows_as_dicts
 
@@ -42,13 +43,13 @@ class ReportState:
         self.countries = {c: d for c, d in self.countries.items() if c in keep} | digests
         self.drawn = sorted(digests)
         self.status, self.error = "completed", None
-        self.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.finished_at = datetime.now(UTC).isoformat(timespec="microseconds")
 
     def failed(self, exc: BaseException) -> None:
         """The report stopped on `exc`; the pages it had not drawn keep their old digests."""
         self.status = "failed"
-        self.error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        self.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.error = redact((str(exc).strip().splitlines() or [type(exc).__name__])[0])
+        self.finished_at = datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def read(folder: Path) -> ReportState:
@@ -69,14 +70,15 @@ def write(folder: Path, state: ReportState) -> None:
     tmp.replace(folder / STATE_FILE)
 
 
-def failure_since(folder: Path, started: float) -> str | None:
-    """The error of a report that failed after `started` (epoch seconds), else None."""
+def ended_since(folder: Path, started: float) -> ReportState | None:
+    """The folder's state when a report ended there (written or failed) after `started`
+    (epoch seconds); None when none did, so the pages are those of an earlier report."""
     state = read(folder)
-    if state.status != "failed" or not state.finished_at:
+    if state.status == "none" or not state.finished_at:
         return None
-    if datetime.fromisoformat(state.finished_at).timestamp() < int(started):
+    if datetime.fromisoformat(state.finished_at).timestamp() < started:
         return None
-    return state.error
+    return state
 
 
 def country_digests(

@@ -16,7 +16,7 @@ import httpx
 
 from flows import live_api
 from flows.fetch import FetchError
-from flows.sources import Kind
+from flows.sources._statistics_kind import statistics_kind
 from transforms import hapi
 from transforms.readers import json_body
 
@@ -57,12 +57,7 @@ API = live_api.LiveApi(
     read=read_all,
     mark_field=MARK,
     credential=live_api.Credential("HAPI", "hapi_app_identifier", header=APP_HEADER),
+    hosts=("hapi.humdata.org", "data.humdata.org"),
 )
 
-KIND = Kind(
-    name="hapi-idps",
-    transform=hapi.parse,
-    tables=("displacement",),
-    patterns=("*.csv", "*.json"),
-    live=API,
-)
+KIND = statistics_kind("hapi-idps", hapi.parse, API)

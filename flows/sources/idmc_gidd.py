@@ -16,8 +16,8 @@ from flows import http, live_api
 from flows.fetch import FetchError
 from flows.live_api import public, with_params
 from flows.settings import Settings
-from flows.sources import Kind
-from flows.sources.idmc_idu import CLIENT_ID
+from flows.sources._statistics_kind import statistics_kind
+from flows.sources.idmc_idu import idmc_api
 from transforms import idmc_gidd
 
 log = logging.getLogger(__name__)
@@ -61,14 +61,5 @@ def next_mark(pages: list[httpx.Response], mark: live_api.Mark) -> live_api.Mark
     return {"last_updated": release(pages[0]), "year": max([previous, *years]) or None}
 
 
-API = live_api.LiveApi(
-    route="/external-api/gidd/", read=read_since, mark_field="year", credential=CLIENT_ID
-)
-
-KIND = Kind(
-    name="idmc-gidd",
-    transform=idmc_gidd.parse,
-    tables=("displacement",),
-    patterns=("*.json", "*.csv"),
-    live=API,
-)
+API = idmc_api("/external-api/gidd/", read_since, "year")
+KIND = statistics_kind("idmc-gidd", idmc_gidd.parse, API)

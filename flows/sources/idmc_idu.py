@@ -11,11 +11,19 @@ figure (the old version goes to `displacement_history`). The high-water mark (ne
 from __future__ import annotations
 
 from flows import live_api
-from flows.sources import Kind
+from flows.sources._statistics_kind import statistics_kind
 from transforms import idmc_idu
 
-# The IDMC client id, shared by the IDU and GIDD APIs.
-CLIENT_ID = live_api.Credential("IDMC", "idmc_client_id", param="client_id")
+
+def idmc_api(route: str, read: live_api.ReadSince, mark_field: str) -> live_api.LiveApi:
+    """An IDMC API (IDU, GIDD): its client id sent as `client_id`, on IDMC's host."""
+    return live_api.LiveApi(
+        route=route,
+        read=read,
+        mark_field=mark_field,
+        credential=live_api.Credential("IDMC", "idmc_client_id", param="client_id"),
+        hosts=("helix-tools-api.idmcdb.org",),
+    )
 
 
 def read_window(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
@@ -25,15 +33,5 @@ def read_window(read: live_api.Read) -> tuple[live_api.Pages, live_api.Mark]:
     return pages, live_api.newest(read, pages, None)
 
 
-API = live_api.LiveApi(
-    route="/external-api/idus/", read=read_window, mark_field="created_at", credential=CLIENT_ID
-)
-
-KIND = Kind(
-    name="idmc-idu",
-    transform=idmc_idu.parse,
-    tables=("displacement",),
-    patterns=("*.json", "*.csv"),
-    snapshot=False,
-    live=API,
-)
+API = idmc_api("/external-api/idus/", read_window, "created_at")
+KIND = statistics_kind("idmc-idu", idmc_idu.parse, API, snapshot=False)

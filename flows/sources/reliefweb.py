@@ -93,6 +93,7 @@ API = live_api.LiveApi(
     read=read_since,
     mark_field=MARK,
     credential=live_api.Credential("ReliefWeb", "reliefweb_appname", param="appname"),
+    hosts=("api.reliefweb.int",),
 )
 
 KIND = Kind(

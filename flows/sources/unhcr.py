@@ -62,7 +62,9 @@ def years(pages: list[httpx.Response]) -> list[int]:
     ]
 
 
-API = live_api.LiveApi(route="/population/v1/", read=read_since, mark_field="year")
+API = live_api.LiveApi(
+    route="/population/v1/", read=read_since, mark_field="year", hosts=("api.unhcr.org",)
+)
 
 KIND = Kind(
     name="unhcr",

@@ -165,7 +165,7 @@ def test_a_failed_report_is_kept_in_the_state_and_raised(settings: Settings) -> 
         write_report(settings, changed_only=True)
     state = read(out)
     assert state.status == "failed" and state.error
-    assert report_state.failure_since(out, 0) == state.error
+    assert report_state.ended_since(out, 0) == state
     assert (out / "COD.html").exists()  # pages written before the failure stay
 
 

@@ -120,6 +120,7 @@ def test_run_json_and_quiet_with_a_config(prefect_api, home, fixtures, tmp_path)
         "tcd: unchanged since its last load, not loaded again",
         "report: not rewritten, nothing new was loaded",
     ]
+    assert "(not rewritten: nothing new was loaded)" in loud.stdout
 
 
 def test_a_failed_load_in_json_and_its_artifacts_say_it_failed(prefect_api, home, samples) -> None:

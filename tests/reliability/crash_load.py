@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 import warehouse.load as loader
+from flows.settings import Settings
 from warehouse.load import LoadRequest, TableLoad, load
 
 CRASH_ENV = "SITREP_CRASH_AFTER"
@@ -110,4 +111,5 @@ if __name__ == "__main__":
     warehouse, spec_path = Path(sys.argv[1]), Path(sys.argv[2])
     if os.environ.get(CRASH_ENV):
         install_crash(os.environ[CRASH_ENV])
-    load(warehouse, request_from(json.loads(spec_path.read_text())))
+    limits = Settings().warehouse_limits  # SITREP_LOCK_WAIT, as in a `sitrep load`
+    load(warehouse, request_from(json.loads(spec_path.read_text())), limits=limits)

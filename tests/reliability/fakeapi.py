@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.replay import loopback
 
 # What a route answers: status, headers and the body in chunks.
 Answer = tuple[int, dict[str, str], Iterable[bytes]]
@@ -110,14 +112,5 @@ def fake_api(routes: dict[str, Route] | None = None) -> Iterator[FakeApi]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    # shutdown() waits for the loop's next poll: every 0.05 s rather than the default 0.5 s
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with loopback(Handler) as state.base_url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -22,6 +22,7 @@ from reliability.states import (
     version_b,
     write_spec,
 )
+from warehouse.connection_limits import Limits
 from warehouse.db import WarehouseBusyError, connect
 from warehouse.load import LoadRequest, load, lock_for
 from warehouse.query import run_query
@@ -68,11 +69,10 @@ def loaded(loaded_once: tuple[Path, Path, Path], tmp_path: Path) -> tuple[Path, 
     return tmp_path / db.name, spec_a, spec_b
 
 
-def test_reader_waits_for_a_writer(loaded, monkeypatch) -> None:
+def test_reader_waits_for_a_writer(loaded) -> None:
     db, _, _ = loaded
-    monkeypatch.setenv("SITREP_LOCK_WAIT", "30")
     writer = hold(db, 1.5, read_only=False)
-    _, rows = run_query(db, COUNT)
+    _, rows = run_query(db, COUNT, limits=Limits(lock_wait=30))
     assert writer.wait() == 0
     assert rows == [(6,)]
 
@@ -93,7 +93,7 @@ def test_busy_warehouse_fails_with_a_clear_message(loaded, monkeypatch) -> None:
         with pytest.raises(
             WarehouseBusyError, match=r"in use by another process.*SITREP_LOCK_WAIT"
         ):
-            connect(db, read_only=True, wait=0.3)
+            connect(db, read_only=True, limits=Limits(lock_wait=0.3))
         monkeypatch.setenv("SITREP_LOCK_WAIT", "0.3")
         monkeypatch.setenv("SITREP_HOME", str(db.parent))
         from typer.testing import CliRunner
@@ -107,12 +107,11 @@ def test_busy_warehouse_fails_with_a_clear_message(loaded, monkeypatch) -> None:
         writer.wait()
 
 
-def test_a_lock_holder_can_load_without_waiting_on_itself(loaded, monkeypatch) -> None:
+def test_a_lock_holder_can_load_without_waiting_on_itself(loaded) -> None:
     db, _, _ = loaded
-    monkeypatch.setenv("SITREP_LOCK_WAIT", "2")
     request = LoadRequest("run-empty", "dtm-live", "dtm", datetime.now(UTC), [])
-    with lock_for(db):
-        load(db, request)
+    with lock_for(db, wait=2):
+        load(db, request, limits=Limits(lock_wait=2))
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM load_runs").fetchone() == (2,)
 
@@ -131,7 +130,7 @@ def test_readers_during_loads_see_old_or_new_state(loaded, monkeypatch) -> None:
     writer = subprocess.Popen([sys.executable, "-c", script])
     seen = []
     while writer.poll() is None:
-        seen.append(run_query(db, COUNT)[1][0][0])
+        seen.append(run_query(db, COUNT, limits=Limits(lock_wait=60))[1][0][0])
         time.sleep(0.01)
     assert writer.returncode == 0
     assert set(seen) <= {6, 4}, f"a reader saw a state between two loads: {set(seen)}"

@@ -352,3 +352,10 @@ def test_without_context_a_large_town_beats_a_small_units_namesake() -> None:
     assert first("Some 2,000 people fled Kaya after the attack.").iso3 == "BFA"
     # ... and the article's country decides when it names one
     assert extract("Some 2,000 people fled Kaya, in Chad's Lac province.")[0].iso3 == "TCD"
+
+
+def test_extraction_repairs_mojibake_as_the_rest_of_sitrep_does() -> None:
+    # UTF-8 read as cp1252, with a decomposed accent: re-decoded, then composed.
+    broken = "More than 7,000 people fled the rÃ©gion of Goma â€“ eÌ\x81"
+    assert repair(broken) == "More than 7,000 people fled the région of Goma – \u00e9"
+    assert repair("Plain text, Chocó – untouched") == "Plain text, Chocó – untouched"

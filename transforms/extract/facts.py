@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from transforms import gazetteer
@@ -43,22 +44,25 @@ class Fact:
     position: int
 
 
+class Known(TypedDict, total=False):
+    """What is known of a text besides its words. `title` and `url`: the countries they name
+    weigh for every place of the text and are the country of a figure whose sentence names
+    none. `language` ("fr", "es", ...; from `articles.language`): the number style (a decimal
+    comma in "1,2 million")."""
+
+    title: str
+    url: str
+    language: str | None
+
+
 def extract(
     text: str,
     published: date | None = None,
     finder: PlaceFinder | None = None,
-    *,
-    title: str = "",
-    url: str = "",
-    language: str | None = None,
+    **known: Unpack[Known],
 ) -> list[Fact]:
-    """The facts of a text, most salient first (confidence tier, then order in the text).
-
-    `title` and `url` are context: the countries they name weigh for every place of the text
-    and are the country of a figure whose sentence names none. `language` ("fr", "es", ...;
-    from `articles.language`) selects the number style (a decimal comma in "1,2 million").
-    """
-    facts, _ = read_article(text, published, finder, title=title, url=url, language=language)
+    """The facts of a text, most salient first (confidence tier, then order in the text)."""
+    facts, _ = read_article(text, published, finder, **known)
     return facts
 
 
@@ -66,15 +70,12 @@ def read_article(
     text: str,
     published: date | None = None,
     finder: PlaceFinder | None = None,
-    *,
-    title: str = "",
-    url: str = "",
-    language: str | None = None,
+    **known: Unpack[Known],
 ) -> tuple[list[Fact], list[AboutPlace]]:
     """The facts of a text and the places it names below the country (`article_places`)."""
-    text = repair(text)
+    text, language = repair(text), known.get("language")
     finder = finder or gazetteer_places()
-    context = context_of(finder, title, url)
+    context = context_of(finder, known.get("title", ""), known.get("url", ""))
     places = resolve(finder.mentions(text), text, context.prior)
     places.title_places = list(context.places)
     dateline = DATELINE.match(text)
