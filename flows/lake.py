@@ -143,29 +143,45 @@ class TableWriter:
         self.rows = 0
         self._open: tuple[Any, pq.ParquetWriter] | None = None
         self._file_rows = 0
+        self._file_parts = 0
 
     def write(self, table: pa.Table) -> None:
         """Append rows (already in the table's schema) to the current file's part."""
         if not table.num_rows:
             return
         if self._open is None:
-            part = f"{self.parent}/.{self.name}.part{len(self.parts)}-{os.getpid()}"
-            self.fs.makedirs(self.parent, exist_ok=True)
+            part = self.next_part()
             out = self.fs.open(part, "wb")
             self._open = (out, pq.ParquetWriter(out, self.schema))
             self.parts.append(part)
         self._open[1].write_table(table)
         self._file_rows += table.num_rows
 
+    def next_part(self) -> str:
+        """Where the next part goes (a local path for a local writer); `add_part` takes it
+        when another writer (DuckDB's COPY) has written it."""
+        self._close_part()
+        self.fs.makedirs(self.parent, exist_ok=True)
+        return f"{self.parent}/.{self.name}.part{len(self.parts)}-{os.getpid()}"
+
+    def add_part(self, part: str, rows: int) -> None:
+        """A part file written elsewhere, in the table's schema, with `rows` rows."""
+        self.parts.append(part)
+        self._file_rows += rows
+
     @contextmanager
     def file(self) -> Iterator[None]:
         """Rows written inside the block belong to one raw file: kept together or dropped."""
         self._file_rows = 0
+        self._file_parts = len(self.parts)
         try:
             yield
         except BaseException:
-            if self._close_part() is not None:
-                self.fs.rm(self.parts.pop())
+            self._close_part()
+            while len(self.parts) > self._file_parts:
+                part = self.parts.pop()
+                if self.fs.exists(part):
+                    self.fs.rm(part)
             raise
         self._close_part()
         self.rows += self._file_rows

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from expectations.key_duplicates import key_duplicates
-from expectations.pushdown import literal
+from expectations.pushdown import literal, quote
 from expectations.runner import prewarm, validate_relation
 from flows import lake
 from flows.fetch import RawFile
@@ -37,6 +37,7 @@ from flows.progress import rows, say
 from flows.runs import SourceOutcome
 from flows.settings import Settings
 from flows.sources import Kind
+from transforms.dtm_sql import Staged
 from transforms.lineage import Origin
 from transforms.parsed import InputError, Reject, canonical, rejects_frame
 from transforms.schema import TABLES, SchemaDriftError
@@ -64,6 +65,33 @@ class _Spill:
         )
         self.next_row = 0
 
+    def copy(self, con: duckdb.DuckDBPyConnection, staged: Staged, url: str) -> None:
+        """A file's rows staged in DuckDB, written by DuckDB's COPY as a part of the spill
+        (`_row` follows the file's rows, with gaps where rows were rejected); then its
+        rejects."""
+        part = self.good.next_part()
+        columns = ", ".join(quote(name) for name in TABLES[self.table].names)
+        copied = con.execute(
+            f"COPY (SELECT {columns}, _file_row + {self.next_row} AS _row FROM {staged.rows}) "
+            f"TO {literal(part)} (FORMAT parquet)"
+        ).fetchone()
+        rows_ = int(copied[0]) if copied else 0
+        if rows_:
+            self.good.add_part(part, rows_)
+        elif os.path.exists(part):
+            os.remove(part)
+        self.next_row += staged.last_row + 1
+        for rejects in staged.rejects:
+            self.write(None, rejects, url)
+
+    def run_rows(self, con: duckdb.DuckDBPyConnection, staged: str, rows_: pd.Series) -> pd.Series:
+        """0-based rows in the run (staged rows only, as numbered when written batch by batch)
+        of spilled rows given by their `_row`."""
+        if self.next_row == self.good.rows:  # numbered without gaps
+            return rows_
+        every = con.sql(f"SELECT _row FROM {staged} ORDER BY _row").fetchnumpy()["_row"]
+        return pd.Series(np.searchsorted(every, rows_.to_numpy()), index=rows_.index)
+
     def write(self, rows_: pa.Table | None, rejects: pd.DataFrame | None, url: str) -> None:
         if rows_ is not None:
             numbers = pa.array(np.arange(self.next_row, self.next_row + rows_.num_rows))
@@ -89,7 +117,7 @@ def stage(
     folder = _spill_folder(settings.home, run_id)
     try:
         spills = {table: _Spill(folder, table) for table in kind.tables}
-        _spill(kind, source, raws, run_id, spills, outcome, warn)
+        _spill(kind, source, raws, run_id, spills, outcome, warn, folder)
         pa.default_memory_pool().release_unused()  # the batches' Arrow memory, kept by mimalloc
         with duckdb.connect(config=_staging_config(folder)) as con:
             for spill in spills.values():
@@ -144,13 +172,19 @@ def _spill(
     spills: dict[str, _Spill],
     outcome: SourceOutcome,
     warn: Callable[[str], None],
+    folder: Path,
 ) -> None:
     """Every raw file's canonical rows and rejects into the spill, batch by batch."""
     unresolved = placed = 0
     for raw in raws:
         origin = Origin(source, raw.location, raw.retrieved_at, run_id)
         try:
-            with _per_file(spills):
+            with _per_file(spills), _file_database(folder) as con:
+                found = kind.staged(raw.path, origin, con) if kind.staged else None
+                if found is not None:
+                    spills[kind.tables[0]].copy(con, found, raw.location)
+                    unresolved, placed = unresolved + found.unresolved, placed + found.placed
+                    continue
                 for parsed in kind.parse(raw, origin):
                     batch = canonical(parsed, kind.tables)
                     for note in batch.notes:  # rows kept with a change: a text cut at its limit
@@ -165,6 +199,14 @@ def _spill(
             f"{source}: {unresolved} of {placed} rows name an admin unit not found in the "
             "gazetteer (kept as given)"
         )
+
+
+@contextmanager
+def _file_database(folder: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB database for one raw file: past its memory limit it spills to the staging
+    folder, so a file of any size stages in bounded memory."""
+    with duckdb.connect(config=_staging_config(folder)) as con:
+        yield con
 
 
 @contextmanager
@@ -220,7 +262,7 @@ def _write(
         TABLES[table],
         options,
     )
-    moved = _failed_rows(con, staged) if len(failures) else None
+    moved = _failed_rows(con, spill, staged) if len(failures) else None
     rejected, failed = spill.bad.rows, 0 if moved is None else len(moved)
     q_path = None
     if rejected or failed:
@@ -249,7 +291,7 @@ def _write(
     return part
 
 
-def _failed_rows(con: duckdb.DuckDBPyConnection, staged: str) -> pd.DataFrame:
+def _failed_rows(con: duckdb.DuckDBPyConnection, spill: _Spill, staged: str) -> pd.DataFrame:
     """The rows that failed a check, as quarantine rows: 1-based row_no in the run, the row
     itself as a JSON record."""
     bad = con.sql(
@@ -261,7 +303,7 @@ def _failed_rows(con: duckdb.DuckDBPyConnection, staged: str) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            "row_no": bad["row_no"].astype("int64") + 1,
+            "row_no": spill.run_rows(con, staged, bad["row_no"].astype("int64")) + 1,
             "source_url": bad["source_url"],
             "source_record_id": bad["source_record_id"],
             "reason": bad["reason"].astype(str),

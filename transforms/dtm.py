@@ -19,7 +19,7 @@ import pyarrow as pa
 from transforms import csv_duckdb, dtm_sql, dtm_workbook, hxl_tags
 from transforms.hxl_tags import HxlTable, read_csv, read_csv_batches
 from transforms.lineage import Origin
-from transforms.parsed import Canonical, InputError, Parsed
+from transforms.parsed import InputError, Parsed
 from transforms.readers import envelope, json_body
 from transforms.schema import require_columns
 from transforms.sniff import content_kind
@@ -77,9 +77,9 @@ def hdx_rows(table: HxlTable, origin: Origin) -> Parsed:
         return _parsed(con, origin, records)
 
 
-def staged(path: str, origin: Origin, con: duckdb.DuckDBPyConnection) -> Iterator[Canonical] | None:
-    """An HDX CSV or API JSON file straight to staged rows (places resolved, schema conformed,
-    lineage) and rejects, in batches from DuckDB; None for a workbook (see `parse`)."""
+def staged(path: str, origin: Origin, con: duckdb.DuckDBPyConnection) -> dtm_sql.Staged | None:
+    """An HDX CSV or API JSON file to staged rows (places resolved, lineage) as a DuckDB view,
+    and its rejects, with no frame of the whole file; None for a workbook (see `parse`)."""
     with open(path, "rb") as source:
         head = source.read(4096)
     kind = content_kind(head, origin.name)
@@ -88,20 +88,18 @@ def staged(path: str, origin: Origin, con: duckdb.DuckDBPyConnection) -> Iterato
     if kind == "json":
         with open(path, "rb") as source:
             records = api_records(source.read(), origin.name)
-        if not records:
-            return iter(())
         found = api_relation(con, records, origin.name)
     else:
         found = csv_relation(con, path, origin.name)
         dtm_sql.check_levels(con, origin.name)
-    dtm_sql.prepare(con, resolve_places=True)
-    return dtm_sql.staged(con, origin, found)
+    dtm_sql.prepare(con, origin)
+    return dtm_sql.staged(con, found)
 
 
 def _parsed(con: duckdb.DuckDBPyConnection, origin: Origin, records: dtm_sql.Records) -> Parsed:
-    dtm_sql.prepare(con, resolve_places=False)
-    rows = dtm_sql.mapped(con, origin).to_pandas()
-    found = [r for batch in dtm_sql.rejects(con, origin.name, records) for r in batch]
+    dtm_sql.prepare(con, origin)
+    rows = dtm_sql.mapped(con).to_pandas()
+    found = [r for batch in dtm_sql.rejects(con, records) for r in batch]
     return Parsed(tables={"displacement": rows}, rejects={"displacement": found})
 
 
@@ -120,7 +118,8 @@ def api_relation(
     """API records as the relation `dtm_rows` (values as text, the level from the deepest
     p-code field the response has); their records as given for the rejects."""
     columns = list(dict.fromkeys(k for r in records for k in r))
-    require_columns(f"{name} (DTM API)", columns, REQUIRED)
+    if records:  # an empty result is no rows, whatever its fields
+        require_columns(f"{name} (DTM API)", columns, REQUIRED)
     texts = {c: pa.array([_text(r.get(c)) for r in records], pa.string()) for c in columns}
     texts["adminLevel"] = pa.array([str(admin_level(columns))] * len(records), pa.string())
     texts["_row"] = pa.array(range(1, len(records) + 1), pa.int64())

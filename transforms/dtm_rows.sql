@@ -1,17 +1,21 @@
 -- The DTM mapping, one implementation for every DTM route (HDX CSV read by DuckDB, API JSON
 -- records, a CSV batch read by the careful reader). Input: the relation `dtm_rows` with the
 -- DTM API field names as text (an absent field is NULL) and `_row`, the row number a user
--- sees in the file. What SQL cannot say comes in per distinct value, computed in Python
--- (transforms/dtm_sql.py): `dtm_countries` (known country codes and their gazetteer names),
--- `dtm_fits` (p-codes of the right country and length) and, for staged rows, `dtm_places`
--- (admin units resolved against the gazetteer). Statements are separated by `-- name:` lines.
+-- sees in the file; `dtm_origin`, one row of lineage (source, source_url, retrieved_at,
+-- load_run_id) and the file's name. What SQL cannot say comes per distinct value, computed in
+-- Python (transforms/dtm_sql.py) into `dtm_keys`: per (level, country code, admin codes and
+-- names) whether the country is known (and its gazetteer name), whether the p-codes fit their
+-- country and level, and the admin units the gazetteer resolves them to. Dates are parsed
+-- once per distinct text into `dtm_dates`. Statements are separated by `-- name:` lines.
 
 -- name: macros
 CREATE OR REPLACE TEMP MACRO dtm_number(t) AS
     CASE WHEN NOT contains(t, '_') THEN nullif(TRY_CAST(t AS DOUBLE), 'NaN'::DOUBLE) END;
--- ISO 8601 dates as pandas reads them (2024-01-31, 2024-1-31T00:00:00Z, 2024/01/31, 20240131,
--- 2024-01, 2024), between the years 1900 and 2100; anything else is NULL.
+-- The year, month and day of an ISO 8601 date as pandas reads one (2024-01-31,
+-- 2024-1-31T00:00:00Z, 2024/01/31, 20240131, 2024-01, 2024); NULL for anything else.
 CREATE OR REPLACE TEMP MACRO dtm_date_parts(t) AS CASE
+    WHEN regexp_full_match(t, '\d{4}-\d{2}-\d{2}(?:T00:00:00)?')
+        THEN {'y': t[1:4], 'm': t[6:7], 'd': t[9:10]}
     WHEN regexp_full_match(t, '\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[T ](?:[01]\d|2[0-3])(?::[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?')
         THEN regexp_extract(t, '^(\d{4})[-/](\d{1,2})[-/](\d{1,2})', ['y', 'm', 'd'])
     WHEN regexp_full_match(t, '\d{8}')
@@ -19,11 +23,9 @@ CREATE OR REPLACE TEMP MACRO dtm_date_parts(t) AS CASE
     WHEN regexp_full_match(t, '\d{4}(?:-\d{1,2})?')
         THEN {'y': t[1:4], 'm': coalesce(nullif(t[6:], ''), '1'), 'd': '1'}
     END;
-CREATE OR REPLACE TEMP MACRO dtm_date(t) AS (
-    SELECT CASE WHEN p.y::INTEGER BETWEEN 1900 AND 2100
-        THEN try(make_date(p.y::INTEGER, p.m::INTEGER, p.d::INTEGER)) END
-    FROM (SELECT dtm_date_parts(trim(t)) AS p)
-);
+-- That date, between the years 1900 and 2100.
+CREATE OR REPLACE TEMP MACRO dtm_date(p) AS CASE WHEN p.y::INTEGER BETWEEN 1900 AND 2100
+    THEN try(make_date(p.y::INTEGER, p.m::INTEGER, p.d::INTEGER)) END;
 -- A text as a JSON string, exactly as Python's json.dumps(ensure_ascii=False) writes it.
 CREATE OR REPLACE TEMP MACRO dtm_json(v) AS CASE
     WHEN NOT regexp_matches(v, '[\x01-\x1f]') THEN to_json(v)::VARCHAR
@@ -35,11 +37,9 @@ CREATE OR REPLACE TEMP MACRO dtm_json(v) AS CASE
 -- One `"key": value` member of the `extra` object, NULL when the value is.
 CREATE OR REPLACE TEMP MACRO dtm_member(k, v) AS '"' || k || '": ' || dtm_json(v);
 -- A count written as a JSON integer when it is a whole number within float precision.
-CREATE OR REPLACE TEMP MACRO dtm_count_member(k, v) AS (
-    SELECT CASE WHEN n = floor(n) AND abs(n) < 9007199254740992
-        THEN '"' || k || '": ' || CAST(CAST(n AS BIGINT) AS VARCHAR) END
-    FROM (SELECT dtm_number(v) AS n)
-);
+CREATE OR REPLACE TEMP MACRO dtm_count_member(k, v) AS
+    CASE WHEN dtm_number(v) = floor(dtm_number(v)) AND abs(dtm_number(v)) < 9007199254740992
+        THEN '"' || k || '": ' || CAST(CAST(dtm_number(v) AS BIGINT) AS VARCHAR) END;
 
 -- name: bad_level
 -- The first row whose adminLevel is not 0, 1 or 2: the file cannot be read.
@@ -55,25 +55,29 @@ SELECT DISTINCT CAST(dtm_number(adminLevel) AS TINYINT) AS level, admin0Pcode,
        admin1Pcode, admin2Pcode, admin1Name, admin2Name
 FROM dtm_rows
 
+-- name: dates
+CREATE OR REPLACE TEMP TABLE dtm_dates AS
+SELECT given, dtm_date(dtm_date_parts(trim(given))) AS reported
+FROM (SELECT DISTINCT reportingDate AS given FROM dtm_rows)
+
 -- name: checked
--- Every row mapped onto the displacement columns (places as given), with its record id, the
--- first problem found ([field, what, value shown]) and a hash of its content.
+-- Every row mapped onto the displacement columns (places as given, and as resolved), with
+-- its record id, the first problem found ([field, what, value shown]) and a content hash.
 CREATE OR REPLACE TEMP VIEW dtm_checked AS
-WITH typed AS (
-    SELECT *,
-           CAST(dtm_number(adminLevel) AS TINYINT) AS level,
-           dtm_number(numPresentIdpInd) AS figure_d,
-           dtm_date(reportingDate) AS reported
-    FROM dtm_rows
-), looked_up AS (
-    SELECT t.*, c.known, c.name AS country_name,
-           coalesce(f1.fits, TRUE) AS fits1, coalesce(f2.fits, TRUE) AS fits2
-    FROM typed t
-    LEFT JOIN dtm_countries c ON c.admin0Pcode = t.admin0Pcode
-    LEFT JOIN dtm_fits f1 ON f1.level = 1 AND f1.pcode = t.admin1Pcode
-        AND f1.admin0Pcode IS NOT DISTINCT FROM t.admin0Pcode
-    LEFT JOIN dtm_fits f2 ON f2.level = 2 AND f2.pcode = t.admin2Pcode
-        AND f2.admin0Pcode IS NOT DISTINCT FROM t.admin0Pcode
+WITH looked_up AS (
+    SELECT r.*, CAST(dtm_number(r.adminLevel) AS TINYINT) AS level, k.known,
+           k.country_name, k.fits1, k.fits2, k.resolved_admin1_pcode, k.resolved_admin2_pcode,
+           k.resolved_admin1_name, k.resolved_admin2_name, k.place_notes, k.unresolved,
+           d.reported, dtm_number(r.numPresentIdpInd) AS figure_d
+    FROM dtm_rows r
+    LEFT JOIN dtm_keys k
+        ON k.level IS NOT DISTINCT FROM CAST(dtm_number(r.adminLevel) AS TINYINT)
+        AND k.admin0Pcode IS NOT DISTINCT FROM r.admin0Pcode
+        AND k.admin1Pcode IS NOT DISTINCT FROM r.admin1Pcode
+        AND k.admin2Pcode IS NOT DISTINCT FROM r.admin2Pcode
+        AND k.admin1Name IS NOT DISTINCT FROM r.admin1Name
+        AND k.admin2Name IS NOT DISTINCT FROM r.admin2Name
+    LEFT JOIN dtm_dates d ON d.given IS NOT DISTINCT FROM r.reportingDate
 ), mapped AS (
     SELECT
         _row,
@@ -86,8 +90,7 @@ WITH typed AS (
             WHEN figure_d <> floor(figure_d)
                 THEN ['numPresentIdpInd', 'not a whole number', numPresentIdpInd]
             WHEN reported IS NULL THEN ['reportingDate', 'not a date', reportingDate]
-            WHEN NOT coalesce(known, TRUE)
-                THEN ['admin0Pcode', 'unknown country code', admin0Pcode]
+            WHEN NOT known THEN ['admin0Pcode', 'unknown country code', admin0Pcode]
             WHEN level >= 1 AND NOT fits1
                 THEN ['admin1Pcode', 'not an admin 1 p-code of its country', admin1Pcode]
             WHEN level >= 2 AND NOT fits2
@@ -113,6 +116,8 @@ WITH typed AS (
         CASE WHEN level >= 2 THEN admin2Pcode END AS admin2_pcode,
         CASE WHEN level >= 1 THEN admin1Name END AS admin1_name,
         CASE WHEN level >= 2 THEN admin2Name END AS admin2_name,
+        resolved_admin1_pcode, resolved_admin2_pcode, resolved_admin1_name,
+        resolved_admin2_name, place_notes, unresolved,
         CASE level WHEN 0 THEN admin0Name WHEN 1 THEN admin1Name ELSE admin2Name END
             AS place_name,
         'idp_stock' AS metric,
@@ -146,12 +151,11 @@ WITH typed AS (
     FROM looked_up
 )
 SELECT *,
-    -- The content as the source gave it (places unresolved), as `record_hash` always was.
-    left(md5(to_json([iso3, admin_level::VARCHAR, admin1_pcode, admin2_pcode, admin1_name,
-        admin2_name, place_name, metric, cause, figure::VARCHAR, unit, qualifier,
-        period_start::VARCHAR, period_end::VARCHAR, reported_on::VARCHAR,
-        round_number::VARCHAR, assessment_type, event_name, members])::VARCHAR), 16)
-        AS record_hash
+    -- The content as the source gave it (places unresolved), as `record_hash` always was:
+    -- 16 hex digits of a 64-bit hash (a reload compares content, not this hash).
+    lpad(to_hex(hash(iso3, admin_level, admin1_pcode, admin2_pcode, admin1_name, admin2_name,
+        place_name, metric, cause, figure, unit, qualifier, period_start, round_number,
+        assessment_type, event_name, members)), 16, '0') AS record_hash
 FROM mapped
 
 -- name: mapped
@@ -159,41 +163,42 @@ FROM mapped
 SELECT iso3, admin_level, admin1_pcode, admin2_pcode, admin1_name, admin2_name, place_name,
        metric, cause, figure, unit, qualifier, period_start, period_end, reported_on,
        round_number, assessment_type, event_name, '{' || members || '}' AS extra,
-       source_record_id, $source AS source, $source_url AS source_url,
-       $retrieved_at::TIMESTAMPTZ AS retrieved_at, $load_run_id AS load_run_id, record_hash
-FROM dtm_checked
+       source_record_id, o.source, o.source_url, o.retrieved_at, o.load_run_id, record_hash
+FROM dtm_checked, dtm_origin o
 WHERE problem IS NULL
 ORDER BY _row
 
 -- name: staged
--- Rows as staged: places resolved (`dtm_places`), countries named by the gazetteer (a
--- different provider name kept in `extra`), lineage, in file order.
-SELECT m.iso3, m.admin_level, p.admin1_pcode, p.admin2_pcode, p.admin1_name, p.admin2_name,
+-- Rows as staged, in file order (`_file_row`): places resolved, countries named by the
+-- gazetteer (a different provider name kept in `extra`), lineage.
+CREATE OR REPLACE TEMP VIEW dtm_staged AS
+SELECT m.iso3, m.admin_level, m.resolved_admin1_pcode AS admin1_pcode,
+       m.resolved_admin2_pcode AS admin2_pcode, m.resolved_admin1_name AS admin1_name,
+       m.resolved_admin2_name AS admin2_name,
        CASE WHEN m.admin_level = 0 AND m.country_name IS NOT NULL THEN m.country_name
             ELSE m.place_name END AS place_name,
        m.metric, m.cause, m.figure, m.unit, m.qualifier, m.period_start, m.period_end,
        m.reported_on, m.round_number, m.assessment_type, m.event_name,
-       '{' || nullif(concat_ws(', ', m.members, p.notes,
+       '{' || nullif(concat_ws(', ', m.members, m.place_notes,
            CASE WHEN m.admin_level = 0 AND m.place_name <> m.country_name
                THEN dtm_member('provider_place_name', m.place_name) END), '') || '}' AS extra,
-       $source AS source, m.source_record_id, $source_url AS source_url,
-       $retrieved_at::TIMESTAMPTZ AS retrieved_at, $load_run_id AS load_run_id,
-       m.record_hash, p.unresolved AS _unresolved
-FROM dtm_checked m
-LEFT JOIN dtm_places p
-    ON p.iso3 IS NOT DISTINCT FROM m.iso3
-    AND p.admin1_pcode_given IS NOT DISTINCT FROM m.admin1_pcode
-    AND p.admin2_pcode_given IS NOT DISTINCT FROM m.admin2_pcode
-    AND p.admin1_name_given IS NOT DISTINCT FROM m.admin1_name
-    AND p.admin2_name_given IS NOT DISTINCT FROM m.admin2_name
+       o.source, m.source_record_id, o.source_url, o.retrieved_at, o.load_run_id,
+       m.record_hash, m._row AS _file_row
+FROM dtm_checked m, dtm_origin o
 WHERE m.problem IS NULL
-ORDER BY m._row
+
+-- name: counts
+-- Staged rows, those naming an admin unit the gazetteer lacks, and the file's last row.
+SELECT count(*) FILTER (WHERE problem IS NULL) AS placed,
+       count(*) FILTER (WHERE problem IS NULL AND unresolved) AS unresolved,
+       max(_row) AS last_row
+FROM dtm_checked
 
 -- name: rejects
 -- Rows with a problem: where and why (the first problem only), and the record id.
 SELECT _row AS row_no, source_record_id,
-       $name || ' row ' || _row || ' field ' || problem[1] || ': ' || problem[2]
+       o.name || ' row ' || _row || ' field ' || problem[1] || ': ' || problem[2]
            || ' (' || left(coalesce(problem[3], 'null'), 80) || ')' AS reason
-FROM dtm_checked
+FROM dtm_checked, dtm_origin o
 WHERE problem IS NOT NULL
 ORDER BY _row

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from transforms import extra, gazetteer, places
 from transforms.lineage import Origin
-from transforms.parsed import Canonical, InputError, Reject
-from transforms.schema import TABLES
+from transforms.parsed import InputError, Reject, rejects_frame
 
 SQL_FILE = Path(__file__).with_name("dtm_rows.sql")
 # The DTM API fields the mapping reads; a relation without one reads it as NULL.
@@ -47,10 +46,26 @@ FIELDS = (
     "idpOriginAdmin1Pcode",
     "assessmentType",
 )
+# DTM writes this where it has no value (origin fields).
 NOT_AVAILABLE = "Not available"
 BATCH_ROWS = 100_000
-# Records of rejected rows: given by the route (API JSON keeps its numbers), else read back.
+# Records of rejected rows by file row: given by the route (API JSON keeps its numbers).
 Records = Callable[[list[int]], list[dict[str, Any]]]
+
+
+@dataclass
+class Staged:
+    """A file's staged rows as a DuckDB relation and its rejects, batch by batch.
+
+    `rows` is the name of a view in the connection with the displacement table's columns
+    and `_file_row` (the order to keep, the last row of the file `last_row`); `placed` rows
+    of it, `unresolved` of them naming an admin unit the gazetteer lacks."""
+
+    rows: str
+    rejects: Iterator[pd.DataFrame]
+    placed: int
+    unresolved: int
+    last_row: int
 
 
 @cache
@@ -86,64 +101,45 @@ def check_levels(con: duckdb.DuckDBPyConnection, name: str) -> None:
         raise InputError(f"{name} row {bad[0]} field adminLevel: not 0, 1 or 2 ({bad[1]})")
 
 
-def prepare(con: duckdb.DuckDBPyConnection, resolve_places: bool) -> None:
-    """The lookups of `dtm_rows`' distinct values, then the `dtm_checked` view over it."""
+def prepare(con: duckdb.DuckDBPyConnection, origin: Origin) -> None:
+    """The lookups of `dtm_rows`' distinct values, the lineage row, the `dtm_checked` view."""
     keys = con.sql(statements()["keys"]).to_arrow_table().to_pandas()
     keys = keys.astype({c: "string" for c in keys.columns if c != "level"})
-    _register(con, "dtm_countries", countries(keys["admin0Pcode"]))
-    _register(con, "dtm_fits", fits(keys))
-    if resolve_places:
-        _register(con, "dtm_places", resolved_places(keys))
+    _register(con, "dtm_keys", key_lookups(keys))
+    con.execute(statements()["dates"])
+    lineage = {
+        "source": [origin.source],
+        "source_url": [origin.source_url],
+        "retrieved_at": pa.array([origin.retrieved_at], pa.timestamp("us", tz="UTC")),
+        "load_run_id": [origin.load_run_id],
+        "name": [origin.name],
+    }
+    _register(con, "dtm_origin", pa.table(lineage))
     con.execute(statements()["checked"])
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    con.register(f"{name}_frame", pa.Table.from_pandas(frame, preserve_index=False))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
-    con.unregister(f"{name}_frame")
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table | pd.DataFrame) -> None:
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    con.register(f"{name}_given", table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_given")
+    con.unregister(f"{name}_given")
 
 
-def countries(codes: pd.Series) -> pd.DataFrame:
-    """Per distinct admin0Pcode: whether the taxonomies know it, and the gazetteer's name."""
-    given = codes.dropna().drop_duplicates()
-    iso3 = given.str.strip().str.upper()
+def key_lookups(keys: pd.DataFrame) -> pd.DataFrame:
+    """Per distinct (level, admin0Pcode, admin 1/2 codes and names): whether the country is
+    known and its gazetteer name, whether the p-codes fit, and the admin units resolved."""
+    out = keys.copy()
+    iso3 = keys["admin0Pcode"].str.strip().str.upper()
     known = set(gazetteer.countries()["iso3"]) | set(gazetteer.idmc_territories()["iso3"])
-    return pd.DataFrame(
-        {
-            "admin0Pcode": given.to_numpy(),
-            "known": iso3.isin(known).to_numpy(),
-            "name": iso3.map(places.country_names()).astype("string").to_numpy(),
-        }
-    )
-
-
-def fits(keys: pd.DataFrame) -> pd.DataFrame:
-    """Per distinct (level, p-code, admin0Pcode): whether the p-code fits its country."""
-    parts = []
+    out["known"] = iso3.isin(known) | iso3.isna()
+    out["country_name"] = iso3.map(places.country_names()).astype("string")
     for n in (1, 2):
-        found = keys.loc[keys["level"] >= n, [f"admin{n}Pcode", "admin0Pcode"]].dropna(
-            subset=[f"admin{n}Pcode"]
-        )
-        found = found.drop_duplicates().reset_index(drop=True)
-        iso3 = found["admin0Pcode"].str.strip().str.upper()
-        ok = pcode_fits(found[f"admin{n}Pcode"], iso3, n) if len(found) else []
-        parts.append(
-            pd.DataFrame(
-                {
-                    "level": pd.Series(n, index=found.index, dtype="int8"),
-                    "pcode": found[f"admin{n}Pcode"],
-                    "admin0Pcode": found["admin0Pcode"],
-                    "fits": pd.Series(ok, index=found.index, dtype=bool),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
-
-
-def resolved_places(keys: pd.DataFrame) -> pd.DataFrame:
-    """Per distinct admin unit as mapped (codes and names up to the row's level): the
-    gazetteer's codes and names, the `extra` members noting what was replaced, and whether it
-    stays unresolved."""
+        at_level = (keys["level"] >= n).fillna(False)
+        fits = pd.Series(True, index=keys.index)
+        if at_level.any():
+            fits[at_level] = pcode_fits(keys.loc[at_level, f"admin{n}Pcode"], iso3[at_level], n)
+        out[f"fits{n}"] = fits.astype(bool)
     level = keys["level"]
     given = pd.DataFrame(
         {
@@ -153,37 +149,24 @@ def resolved_places(keys: pd.DataFrame) -> pd.DataFrame:
             "admin1_name": keys["admin1Name"].where(level >= 1),
             "admin2_name": keys["admin2Name"].where(level >= 2),
         }
-    ).drop_duplicates(ignore_index=True)
+    )
     found = places.resolve_distinct(given)
-    notes = found.drop(columns=[*places.ADMIN_COLUMNS, "unresolved"])
-    out = given.rename(columns={c: f"{c}_given" for c in places.ADMIN_COLUMNS})
     for column in places.ADMIN_COLUMNS:
-        out[column] = found[column].to_numpy()
-    out["notes"] = pd.arrays.ArrowStringArray(extra.members(notes))
-    out["unresolved"] = found["unresolved"].to_numpy()
+        out[f"resolved_{column}"] = found[column].astype("string")
+    notes = found.drop(columns=[*places.ADMIN_COLUMNS, "unresolved"])
+    out["place_notes"] = pd.arrays.ArrowStringArray(extra.members(notes))
+    out["unresolved"] = found["unresolved"].astype(bool)
     return out
 
 
-def lineage(origin: Origin) -> dict[str, object]:
-    """The statement parameters every output row carries."""
-    return {
-        "source": origin.source,
-        "source_url": origin.source_url,
-        "retrieved_at": origin.retrieved_at,
-        "load_run_id": origin.load_run_id,
-    }
-
-
-def mapped(con: duckdb.DuckDBPyConnection, origin: Origin) -> pa.Table:
+def mapped(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The kept rows as the transform gives them (places as given), lineage included."""
-    params = lineage(origin)
-    return con.sql(statements()["mapped"], params=params).to_arrow_table()
+    return con.sql(statements()["mapped"]).to_arrow_table()
 
 
-def rejects(con: duckdb.DuckDBPyConnection, name: str, records: Records) -> Iterator[list[Reject]]:
+def rejects(con: duckdb.DuckDBPyConnection, records: Records) -> Iterator[list[Reject]]:
     """The rejected rows in batches, each with its reason and its raw record."""
-    reader = con.sql(statements()["rejects"], params={"name": name}).to_arrow_reader(BATCH_ROWS)
-    for batch in reader:
+    for batch in con.sql(statements()["rejects"]).to_arrow_reader(BATCH_ROWS):
         if batch.num_rows:
             rows = batch.to_pydict()
             found = records(rows["row_no"])
@@ -195,42 +178,27 @@ def rejects(con: duckdb.DuckDBPyConnection, name: str, records: Records) -> Iter
             ]
 
 
-def staged(con: duckdb.DuckDBPyConnection, origin: Origin, records: Records) -> Iterator[Canonical]:
-    """Staged rows (places resolved, schema conformed, lineage) then the rejects, in batches
-    of BATCH_ROWS straight from DuckDB."""
-    schema = TABLES["displacement"]
-    params = lineage(origin)
-    reader = con.sql(statements()["staged"], params=params).to_arrow_reader(BATCH_ROWS)
-    for batch in reader:
-        unresolved = batch.column("_unresolved")
-        rows_ = pa.Table.from_batches([batch]).drop_columns(["_unresolved"])
-        yield Canonical(
-            {"displacement": rows_.cast(schema)},
-            {},
-            [],
-            unresolved=int(pc.sum(unresolved).as_py() or 0),
-            placed=batch.num_rows,
-        )
-    for found in rejects(con, origin.name, records):
-        yield Canonical({}, {"displacement": _rejects_frame(found)}, [])
-
-
-def _rejects_frame(found: list[Reject]) -> pd.DataFrame:
-    cols = ["row_no", "source_record_id", "reason", "record"]
-    return pd.DataFrame([r.as_row() for r in found], columns=cols)
+def staged(con: duckdb.DuckDBPyConnection, records: Records) -> Staged:
+    """The view of the staged rows (places resolved, lineage) and the rejects, by batch."""
+    con.execute(statements()["staged"])
+    counts = con.execute(statements()["counts"]).fetchone()
+    placed, unresolved, last = counts if counts is not None else (0, 0, 0)
+    batches = (rejects_frame(found) for found in rejects(con, records))
+    return Staged("dtm_staged", batches, int(placed), int(unresolved or 0), int(last or 0))
 
 
 def table_records(con: duckdb.DuckDBPyConnection, first_row: int) -> Records:
-    """Records of rows of the DuckDB table `dtm_input` (CSV cells as text, blank as null)."""
+    """Records of rows of the DuckDB table `dtm_input` (CSV cells as text, blank as null),
+    read on a cursor of their own while the rejects are still being read."""
 
     def read(rows: list[int]) -> list[dict[str, Any]]:
-        con.register("dtm_reject_rows", pa.table({"r": pa.array(rows, pa.int64())}))
-        got = con.execute(
-            f"SELECT rowid + {int(first_row)} AS r, to_json(t)::VARCHAR AS record "
-            "FROM dtm_input t WHERE rowid + ? IN (SELECT r FROM dtm_reject_rows)",
-            [int(first_row)],
-        ).fetchall()
-        con.unregister("dtm_reject_rows")
+        with con.cursor() as cur:
+            cur.register("dtm_reject_rows", pa.table({"r": pa.array(rows, pa.int64())}))
+            got = cur.execute(
+                "SELECT rowid + $first AS r, to_json(t)::VARCHAR AS record FROM dtm_input t "
+                "WHERE rowid + $first IN (SELECT r FROM dtm_reject_rows)",
+                {"first": int(first_row)},
+            ).fetchall()
         by_row = {r: json.loads(text) for r, text in got}
         return [by_row[r] for r in rows]
 

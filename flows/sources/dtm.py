@@ -56,4 +56,5 @@ KIND = Kind(
     patterns=("*.json", "*.csv", "*.xlsx"),
     live=API,
     batches=dtm.parse_batches,
+    staged=dtm.staged,
 )
