@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import fsspec
 import pandas as pd
 import pyarrow as pa
@@ -95,6 +96,37 @@ def write_streamed(
             for table in tables:
                 if table.num_rows:
                     writer.write_table(table.select(schema.names).cast(schema))
+        fs.mv(tmp, path)
+    finally:
+        if fs.exists(tmp):
+            fs.rm(tmp)
+    return str(location)
+
+
+def write_query(
+    location: str | Path,
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    schema: pa.Schema,
+    options: Options = None,
+    batch_rows: int = 100_000,
+) -> str:
+    """The rows of a DuckDB query (columns and types of `schema`) into one parquet file, moved
+    into place when complete: written by DuckDB itself for a local location, else streamed
+    through Arrow batches."""
+    if not is_local(str(location)):
+        batches = con.sql(query).fetch_record_batch(rows_per_batch=batch_rows)
+        return write_streamed(
+            location, (pa.Table.from_batches([b]) for b in batches), schema, options
+        )
+    fs, path = filesystem(str(location), options)
+    parent, name = path.rsplit("/", 1)
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.{name}.tmp-{os.getpid()}"
+    try:
+        columns = ", ".join('"' + n.replace('"', '""') + '"' for n in schema.names)
+        target = "'" + tmp.replace("'", "''") + "'"
+        con.execute(f"COPY (SELECT {columns} FROM ({query})) TO {target} (FORMAT parquet)")
         fs.mv(tmp, path)
     finally:
         if fs.exists(tmp):

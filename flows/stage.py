@@ -71,11 +71,10 @@ class _Spill:
         rejects."""
         part = self.good.next_part()
         columns = ", ".join(quote(name) for name in TABLES[self.table].names)
-        copied = con.execute(
+        [(rows_,)] = con.execute(
             f"COPY (SELECT {columns}, _file_row + {self.next_row} AS _row FROM {staged.rows}) "
             f"TO {literal(part)} (FORMAT parquet)"
-        ).fetchone()
-        rows_ = int(copied[0]) if copied else 0
+        ).fetchall()
         if rows_:
             self.good.add_part(part, rows_)
         elif os.path.exists(part):
@@ -253,14 +252,13 @@ def _write(
     )
     failures = pd.concat([repeated, checked.failures], ignore_index=True)
     con.register("failures", pa.Table.from_pandas(failures, preserve_index=False))
-    kept = con.sql(
-        f"SELECT * EXCLUDE (_row) FROM {staged} WHERE _row NOT IN (SELECT row_no FROM failures)"
-    ).fetch_record_batch(rows_per_batch=BATCH_ROWS)
-    lake_path = lake.write_streamed(
+    lake_path = lake.write_query(
         lake.partition_path(settings.lake_root, table, source, run_id),
-        (pa.Table.from_batches([b]) for b in kept),
+        con,
+        f"SELECT * EXCLUDE (_row) FROM {staged} WHERE _row NOT IN (SELECT row_no FROM failures)",
         TABLES[table],
         options,
+        BATCH_ROWS,
     )
     moved = _failed_rows(con, spill, staged) if len(failures) else None
     rejected, failed = spill.bad.rows, 0 if moved is None else len(moved)

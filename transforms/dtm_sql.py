@@ -96,8 +96,9 @@ def define_rows(con: duckdb.DuckDBPyConnection, columns: list[str], row: str) ->
 
 def check_levels(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """InputError naming the first row whose adminLevel is not 0, 1 or 2."""
-    bad = con.execute(statements()["bad_level"]).fetchone()
-    if bad is not None:
+    found = con.execute(statements()["bad_level"]).fetchall()
+    if found:
+        bad = found[0]
         raise InputError(f"{name} row {bad[0]} field adminLevel: not 0, 1 or 2 ({bad[1]})")
 
 
@@ -181,8 +182,7 @@ def rejects(con: duckdb.DuckDBPyConnection, records: Records) -> Iterator[list[R
 def staged(con: duckdb.DuckDBPyConnection, records: Records) -> Staged:
     """The view of the staged rows (places resolved, lineage) and the rejects, by batch."""
     con.execute(statements()["staged"])
-    counts = con.execute(statements()["counts"]).fetchone()
-    placed, unresolved, last = counts if counts is not None else (0, 0, 0)
+    [(placed, unresolved, last)] = con.execute(statements()["counts"]).fetchall()
     batches = (rejects_frame(found) for found in rejects(con, records))
     return Staged("dtm_staged", batches, int(placed), int(unresolved or 0), int(last or 0))
 

@@ -139,9 +139,8 @@ def name_keys(names: pd.Series) -> pd.Series:
 
 @cache
 def _units() -> pd.DataFrame:
-    units = admin_units().copy()
-    units["key"] = name_keys(units["name"])
-    return units.set_index("pcode", drop=False)
+    """The gazetteer's units by p-code (name keys are worked out per pool, when asked)."""
+    return admin_units().set_index("pcode", drop=False)
 
 
 @cache
@@ -151,7 +150,7 @@ def _pool(iso3: str, level: int, parent: str | None) -> tuple[tuple[str, ...], t
     mask = (u["iso3"] == iso3) & (u["level"] == level)
     if parent is not None:
         mask &= u["parent_pcode"] == parent
-    return tuple(u.loc[mask, "key"]), tuple(u.loc[mask, "pcode"])
+    return tuple(name_keys(u.loc[mask, "name"])), tuple(u.loc[mask, "pcode"])
 
 
 def match_name(iso3: str, level: int, parent: str | None, key: str) -> tuple[str | None, str]:
