@@ -37,9 +37,8 @@ from flows.progress import rows, say
 from flows.runs import SourceOutcome
 from flows.settings import Settings
 from flows.sources import Kind
-from transforms.dtm_sql import Staged
 from transforms.lineage import Origin
-from transforms.parsed import InputError, Reject, canonical, rejects_frame
+from transforms.parsed import InputError, Reject, Staged, canonical, rejects_frame
 from transforms.schema import TABLES, SchemaDriftError
 from warehouse.db import memory_config
 from warehouse.load import TableLoad, results_as_dicts

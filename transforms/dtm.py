@@ -9,7 +9,7 @@ without a frame of the whole file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any, BinaryIO
 
 import duckdb
@@ -19,7 +19,7 @@ import pyarrow as pa
 from transforms import csv_duckdb, dtm_sql, dtm_workbook, hxl_tags
 from transforms.hxl_tags import HxlTable, read_csv, read_csv_batches
 from transforms.lineage import Origin
-from transforms.parsed import InputError, Parsed
+from transforms.parsed import InputError, Parsed, Staged
 from transforms.readers import envelope, json_body
 from transforms.schema import require_columns
 from transforms.sniff import content_kind
@@ -77,7 +77,7 @@ def hdx_rows(table: HxlTable, origin: Origin) -> Parsed:
         return _parsed(con, origin, records)
 
 
-def staged(path: str, origin: Origin, con: duckdb.DuckDBPyConnection) -> dtm_sql.Staged | None:
+def staged(path: str, origin: Origin, con: duckdb.DuckDBPyConnection) -> Staged | None:
     """An HDX CSV or API JSON file to staged rows (places resolved, lineage) as a DuckDB view,
     and its rejects, with no frame of the whole file; None for a workbook (see `parse`)."""
     with open(path, "rb") as source:
@@ -175,7 +175,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def admin_level(columns: pd.Index) -> int:
+def admin_level(columns: Collection[str]) -> int:
     """0, 1 or 2: the deepest admin p-code column an API response carries."""
     if "admin2Pcode" in columns:
         return 2

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import pyarrow as pa
 
 from transforms import extra, gazetteer, places
 from transforms.lineage import Origin
-from transforms.parsed import InputError, Reject, rejects_frame
+from transforms.parsed import InputError, Reject, Staged, rejects_frame
 
 SQL_FILE = Path(__file__).with_name("dtm_rows.sql")
 # The DTM API fields the mapping reads; a relation without one reads it as NULL.
@@ -51,21 +50,6 @@ NOT_AVAILABLE = "Not available"
 BATCH_ROWS = 100_000
 # Records of rejected rows by file row: given by the route (API JSON keeps its numbers).
 Records = Callable[[list[int]], list[dict[str, Any]]]
-
-
-@dataclass
-class Staged:
-    """A file's staged rows as a DuckDB relation and its rejects, batch by batch.
-
-    `rows` is the name of a view in the connection with the displacement table's columns
-    and `_file_row` (the order to keep, the last row of the file `last_row`); `placed` rows
-    of it, `unresolved` of them naming an admin unit the gazetteer lacks."""
-
-    rows: str
-    rejects: Iterator[pd.DataFrame]
-    placed: int
-    unresolved: int
-    last_row: int
 
 
 @cache

@@ -15,9 +15,8 @@ from flows.fetch import RawFile, fetch_files
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.live_api import LiveApi
 from flows.settings import Settings, SourceConfig
-from transforms.dtm_sql import Staged
 from transforms.lineage import Origin
-from transforms.parsed import Parsed
+from transforms.parsed import Parsed, Staged
 
 Transform = Callable[[bytes, Origin], Parsed]
 BatchTransform = Callable[[BinaryIO, Origin], Iterator[Parsed]]
