@@ -2,12 +2,16 @@
 
 Every batch a transform yields is finished on the transforms' side (`transforms.parsed.
 canonical`: places resolved, schema conformed) and spilled to a local staging file, one part
-per raw file, so a file found unreadable halfway is dropped whole. Then, per table, DuckDB
+per raw file, so a file found unreadable halfway is dropped whole. A kind that stages a file
+by SQL (`Kind.staged`: DTM HDX CSV and API JSON) does it all in a DuckDB database of its own
+for that file (spilling to the staging folder past its memory limit), and DuckDB copies the
+rows straight into the spill: no frame of the file in Python. Then, per table, DuckDB
 reads the spill: rows repeating a key (`expectations.key_duplicates`, over the whole run, so
 across files and batches), then the table's suite (`expectations.runner`: GX's counts in one
 SQL pass, GX itself on a sample). Only then are the kept rows written to the lake and the
-quarantined rows (the transform's rejects, then the failures) to quarantine, once each. The
-spill goes when the stage ends; memory holds one batch, whatever the size of the files.
+quarantined rows (the transform's rejects, then the failures) to quarantine, once each (a
+local lake file is written by DuckDB itself). The spill goes when the stage ends; memory
+holds one batch, or DuckDB's limit, whatever the size of the files.
 """
 
 from __future__ import annotations
