@@ -121,7 +121,7 @@ def stage(
         spills = {table: _Spill(folder, table) for table in kind.tables}
         _spill(kind, source, raws, run_id, spills, outcome, warn, folder)
         pa.default_memory_pool().release_unused()  # the batches' Arrow memory, kept by mimalloc
-        with duckdb.connect(config=_staging_config(folder)) as con:
+        with duckdb.connect(config=_checks_config(folder)) as con:
             for spill in spills.values():
                 part = _write(con, spill, source, run_id, settings, outcome)
                 failed += part.rows_quarantined - spill.bad.rows
@@ -146,6 +146,12 @@ def _staging_config(folder: Path) -> dict[str, str | bool | int | float | list[s
     SITREP_DUCKDB_MEMORY when set) it spills to the staging folder, so a source run of any
     size is checked in bounded memory beside the process's own (GX, the gazetteer)."""
     return memory_config(STAGING_MEMORY) | {"temp_directory": str(folder)}
+
+
+def _checks_config(folder: Path) -> dict[str, str | bool | int | float | list[str]]:
+    """The staging settings for the checks and the lake write: rows carry their `_row`, so
+    DuckDB may write them on every core in any order."""
+    return _staging_config(folder) | {"preserve_insertion_order": False}
 
 
 def _return_freed_memory() -> None:

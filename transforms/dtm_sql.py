@@ -180,7 +180,7 @@ def table_records(con: duckdb.DuckDBPyConnection, first_row: int) -> Records:
             cur.register("dtm_reject_rows", pa.table({"r": pa.array(rows, pa.int64())}))
             got = cur.execute(
                 "SELECT rowid + $first AS r, to_json(t)::VARCHAR AS record FROM dtm_input t "
-                "WHERE rowid + $first IN (SELECT r FROM dtm_reject_rows)",
+                "SEMI JOIN dtm_reject_rows j ON t.rowid = j.r - $first",
                 {"first": int(first_row)},
             ).fetchall()
         by_row = {r: json.loads(text) for r, text in got}

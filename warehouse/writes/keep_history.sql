@@ -8,7 +8,9 @@ SELECT d.source, d.source_record_id, d.figure, d.unit, d.qualifier, d.period_sta
        d.period_end, d.reported_on, d.record_hash, d.load_run_id,
        to_json(d) AS record, $load_run_id AS replaced_by_load_run_id, now() AS replaced_at
 FROM displacement d
-JOIN read_parquet($lake) n USING (source, source_record_id)
+-- The lake rows with every column of the table (one the file lacks is NULL, as inserted).
+JOIN (FROM (FROM displacement LIMIT 0) UNION ALL BY NAME FROM read_parquet($lake)) n
+    USING (source, source_record_id)
 WHERE d.record_hash IS DISTINCT FROM n.record_hash
   AND (d.iso3, d.admin_level, d.admin1_pcode, d.admin2_pcode, d.admin1_name, d.admin2_name,
        d.place_name, d.metric, d.cause, d.figure, d.unit, d.qualifier, d.period_start,
