@@ -25,9 +25,8 @@ from transforms.schema import require_columns
 from transforms.sniff import content_kind
 
 REQUIRED = ["operation", "admin0Pcode", "numPresentIdpInd", "reportingDate", "assessmentType"]
-# An HDX CSV is parsed in blocks of this share of the readers' default (4 MiB, about 25,000 rows):
-# a batch costs some 30 times its bytes while it is normalised (text frames, masks, keys, places),
-# so 16 MiB batches alone took 550 MB; at a quarter a 1M-row stage stays under 1 GiB.
+# `parse_batches` reads an HDX CSV in blocks of this share of the readers' default (4 MiB,
+# about 25,000 rows), each mapped by the same SQL. Staging reads a CSV with DuckDB (`staged`).
 BLOCK_SHARE = 4
 
 
