@@ -3,6 +3,10 @@
     python bench/run.py              # 1M DTM-like rows, about 5 minutes on 2 cores
     python bench/run.py --large      # 10M rows for the data cases
     python bench/run.py --case floor --csv F --work D --rows N   # one case (used internally)
+    python bench/run.py --case sitrep_load --rows N   # one case measured alone, input generated
+
+`BENCH_CODE=/path/to/other/checkout` measures another tree's code (its flows, transforms,
+warehouse) with this harness, e.g. main beside a branch.
 
 Writes bench/results/<date>.json and prints seconds, rows/s, peak RSS and the ratios to the
 floor (DuckDB `CREATE TABLE AS SELECT * FROM read_csv(...)`) and to dlt from Arrow.
@@ -31,6 +35,9 @@ sys.path.insert(0, str(REPO))
 from bench.cases import CASES  # noqa: E402
 from bench.report import print_table, targets  # noqa: E402
 
+CODE = Path(os.environ.get("BENCH_CODE", REPO)).resolve()  # the code the measured processes run
+sys.path.insert(0, str(CODE))  # the cases import flows, transforms and warehouse from it
+
 BIN = Path(sys.executable).parent
 RESULTS = REPO / "bench" / "results"
 TIMEOUT = 300
@@ -44,7 +51,7 @@ BIG_INPUTS = {"SITREP_MAX_INPUT_BYTES": str(2**40)}
 def child_env(work: Path, **extra: str) -> dict[str, str]:
     """The environment of a measured process: ours minus any Prefect/sitrep home, plus extra."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SITREP_"))}
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([str(CODE), str(REPO)]))
     env["PREFECT_HOME"] = str(work / "prefect")
     env.update(extra)
     return env
@@ -191,15 +198,38 @@ def machine() -> dict[str, Any]:
     }
 
 
+def alone(name: str, rows: int) -> dict[str, Any]:
+    """One case measured as in a full run, in a fresh work folder with its input generated:
+    a registered case, or `sitrep_load` (`sitrep load dtm` of all rows in a fresh home)."""
+    work = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    try:
+        csv_path = generate(rows, work / "dtm.csv")
+        if name == "sitrep_load":
+            result = run_command(name, ["load", "dtm", str(csv_path)], work, "full", **BIG_INPUTS)
+        else:
+            result = run_case(name, csv_path, work, rows)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load_after = [round(x, 2) for x in os.getloadavg()]
+    return {"case": name, "rows": rows, "code": str(CODE), **result} | {
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="10M rows for the data cases")
     parser.add_argument("--rows", type=int, default=None)
-    parser.add_argument("--case", choices=sorted(CASES))
+    parser.add_argument("--case", choices=sorted([*CASES, "sitrep_load"]))
     parser.add_argument("--csv", type=Path)
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
     rows = args.rows or (10_000_000 if args.large else 1_000_000)
+    if args.case and args.csv is None:
+        print(json.dumps(alone(args.case, rows), default=str))
+        return
     if args.case:
         print(json.dumps(CASES[args.case](args.csv, args.work, rows), default=str))
         return

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import fsspec
 import pandas as pd
 import pyarrow as pa
@@ -102,6 +103,37 @@ def write_streamed(
     return str(location)
 
 
+def write_query(
+    location: str | Path,
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    schema: pa.Schema,
+    options: Options = None,
+    batch_rows: int = 100_000,
+) -> str:
+    """The rows of a DuckDB query (columns and types of `schema`) into one parquet file, moved
+    into place when complete: written by DuckDB itself for a local location, else streamed
+    through Arrow batches."""
+    if not is_local(str(location)):
+        batches = con.sql(query).fetch_record_batch(rows_per_batch=batch_rows)
+        return write_streamed(
+            location, (pa.Table.from_batches([b]) for b in batches), schema, options
+        )
+    fs, path = filesystem(str(location), options)
+    parent, name = path.rsplit("/", 1)
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.{name}.tmp-{os.getpid()}"
+    try:
+        columns = ", ".join('"' + n.replace('"', '""') + '"' for n in schema.names)
+        target = "'" + tmp.replace("'", "''") + "'"
+        con.execute(f"COPY (SELECT {columns} FROM ({query})) TO {target} (FORMAT parquet)")
+        fs.mv(tmp, path)
+    finally:
+        if fs.exists(tmp):
+            fs.rm(tmp)
+    return str(location)
+
+
 def write_quarantine(location: str | Path, frame: pd.DataFrame, options: Options = None) -> str:
     """Quarantined rows (row_no, source_url, source_record_id, reason, record)."""
     return write_atomic(location, quarantine_table(frame), options)
@@ -143,29 +175,45 @@ class TableWriter:
         self.rows = 0
         self._open: tuple[Any, pq.ParquetWriter] | None = None
         self._file_rows = 0
+        self._file_parts = 0
 
     def write(self, table: pa.Table) -> None:
         """Append rows (already in the table's schema) to the current file's part."""
         if not table.num_rows:
             return
         if self._open is None:
-            part = f"{self.parent}/.{self.name}.part{len(self.parts)}-{os.getpid()}"
-            self.fs.makedirs(self.parent, exist_ok=True)
+            part = self.next_part()
             out = self.fs.open(part, "wb")
             self._open = (out, pq.ParquetWriter(out, self.schema))
             self.parts.append(part)
         self._open[1].write_table(table)
         self._file_rows += table.num_rows
 
+    def next_part(self) -> str:
+        """Where the next part goes (a local path for a local writer); `add_part` takes it
+        when another writer (DuckDB's COPY) has written it."""
+        self._close_part()
+        self.fs.makedirs(self.parent, exist_ok=True)
+        return f"{self.parent}/.{self.name}.part{len(self.parts)}-{os.getpid()}"
+
+    def add_part(self, part: str, rows: int) -> None:
+        """A part file written elsewhere, in the table's schema, with `rows` rows."""
+        self.parts.append(part)
+        self._file_rows += rows
+
     @contextmanager
     def file(self) -> Iterator[None]:
         """Rows written inside the block belong to one raw file: kept together or dropped."""
         self._file_rows = 0
+        self._file_parts = len(self.parts)
         try:
             yield
         except BaseException:
-            if self._close_part() is not None:
-                self.fs.rm(self.parts.pop())
+            self._close_part()
+            while len(self.parts) > self._file_parts:
+                part = self.parts.pop()
+                if self.fs.exists(part):
+                    self.fs.rm(part)
             raise
         self._close_part()
         self.rows += self._file_rows

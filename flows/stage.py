@@ -2,12 +2,16 @@
 
 Every batch a transform yields is finished on the transforms' side (`transforms.parsed.
 canonical`: places resolved, schema conformed) and spilled to a local staging file, one part
-per raw file, so a file found unreadable halfway is dropped whole. Then, per table, DuckDB
+per raw file, so a file found unreadable halfway is dropped whole. A kind that stages a file
+by SQL (`Kind.staged`: DTM HDX CSV and API JSON) does it all in a DuckDB database of its own
+for that file (spilling to the staging folder past its memory limit), and DuckDB copies the
+rows straight into the spill: no frame of the file in Python. Then, per table, DuckDB
 reads the spill: rows repeating a key (`expectations.key_duplicates`, over the whole run, so
 across files and batches), then the table's suite (`expectations.runner`: GX's counts in one
 SQL pass, GX itself on a sample). Only then are the kept rows written to the lake and the
-quarantined rows (the transform's rejects, then the failures) to quarantine, once each. The
-spill goes when the stage ends; memory holds one batch, whatever the size of the files.
+quarantined rows (the transform's rejects, then the failures) to quarantine, once each (a
+local lake file is written by DuckDB itself). The spill goes when the stage ends; memory
+holds one batch, or DuckDB's limit, whatever the size of the files.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from expectations.key_duplicates import key_duplicates
-from expectations.pushdown import literal
+from expectations.pushdown import literal, quote
 from expectations.runner import prewarm, validate_relation
 from flows import lake
 from flows.fetch import RawFile
@@ -38,8 +42,9 @@ from flows.runs import SourceOutcome
 from flows.settings import Settings
 from flows.sources import Kind
 from transforms.lineage import Origin
-from transforms.parsed import InputError, Reject, canonical, rejects_frame
+from transforms.parsed import InputError, Reject, Staged, canonical, rejects_frame
 from transforms.schema import TABLES, SchemaDriftError
+from warehouse.connection_limits import Limits
 from warehouse.db import memory_config
 from warehouse.load import TableLoad, results_as_dicts
 from warehouse.query_limits import remove_orphans
@@ -50,6 +55,7 @@ BATCH_ROWS = 100_000  # rows per batch written to the lake: memory holds one
 # (warehouse.db.memory_config). At 1GB, DuckDB's buffers came on top of ~450 MB of GX, gazetteer
 # and freed batch memory, and a 1M-row stage peaked at 1.3 GB.
 STAGING_MEMORY = "400MB"
+DuckConfig = dict[str, str | bool | int | float | list[str]]  # duckdb.connect(config=...)
 
 
 class _Spill:
@@ -63,6 +69,32 @@ class _Spill:
             str(folder / f"{table}.rejects.parquet"), lake.QUARANTINE_SCHEMA
         )
         self.next_row = 0
+
+    def copy(self, con: duckdb.DuckDBPyConnection, staged: Staged, url: str) -> None:
+        """A file's rows staged in DuckDB, written by DuckDB's COPY as a part of the spill
+        (`_row` follows the file's rows, with gaps where rows were rejected); then its
+        rejects."""
+        part = self.good.next_part()
+        columns = ", ".join(quote(name) for name in TABLES[self.table].names)
+        [(rows_,)] = con.execute(
+            f"COPY (SELECT {columns}, _file_row + {self.next_row} AS _row FROM {staged.rows}) "
+            f"TO {literal(part)} (FORMAT parquet)"
+        ).fetchall()
+        if rows_:
+            self.good.add_part(part, rows_)
+        elif os.path.exists(part):
+            os.remove(part)
+        self.next_row += staged.last_row + 1
+        for rejects in staged.rejects:
+            self.write(None, rejects, url)
+
+    def run_rows(self, con: duckdb.DuckDBPyConnection, staged: str, rows_: pd.Series) -> pd.Series:
+        """0-based rows in the run (staged rows only, as numbered when written batch by batch)
+        of spilled rows given by their `_row`."""
+        if self.next_row == self.good.rows:  # numbered without gaps
+            return rows_
+        every = con.sql(f"SELECT _row FROM {staged} ORDER BY _row").fetchnumpy()["_row"]
+        return pd.Series(np.searchsorted(every, rows_.to_numpy()), index=rows_.index)
 
     def write(self, rows_: pa.Table | None, rejects: pd.DataFrame | None, url: str) -> None:
         if rows_ is not None:
@@ -89,9 +121,10 @@ def stage(
     folder = _spill_folder(settings.home, run_id)
     try:
         spills = {table: _Spill(folder, table) for table in kind.tables}
-        _spill(kind, source, raws, run_id, spills, outcome, warn)
+        config = _staging_config(folder, settings.warehouse_limits)
+        _spill(kind, source, raws, run_id, spills, outcome, warn, config)
         pa.default_memory_pool().release_unused()  # the batches' Arrow memory, kept by mimalloc
-        with duckdb.connect(config=_staging_config(folder)) as con:
+        with duckdb.connect(config=config | {"preserve_insertion_order": False}) as con:
             for spill in spills.values():
                 part = _write(con, spill, source, run_id, settings, outcome)
                 failed += part.rows_quarantined - spill.bad.rows
@@ -111,13 +144,11 @@ def stage(
     return outcome
 
 
-def _staging_config(folder: Path) -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB's settings for the checks over the spill: past STAGING_MEMORY (or
-    SITREP_DUCKDB_MEMORY when set) it spills to the staging folder, so a source run of any
-    size is checked in bounded memory beside the process's own (GX, the gazetteer)."""
-    return memory_config(STAGING_MEMORY, Settings().warehouse_limits) | {
-        "temp_directory": str(folder)
-    }
+def _staging_config(folder: Path, limits: Limits) -> DuckConfig:
+    """DuckDB's settings while staging: past STAGING_MEMORY (or SITREP_DUCKDB_MEMORY when set)
+    it spills to the staging folder, so a source run of any size is read and checked in bounded
+    memory beside the process's own (GX, the gazetteer)."""
+    return memory_config(STAGING_MEMORY, limits) | {"temp_directory": str(folder)}
 
 
 def _return_freed_memory() -> None:
@@ -146,13 +177,19 @@ def _spill(
     spills: dict[str, _Spill],
     outcome: SourceOutcome,
     warn: Callable[[str], None],
+    config: DuckConfig,
 ) -> None:
     """Every raw file's canonical rows and rejects into the spill, batch by batch."""
     unresolved = placed = 0
     for raw in raws:
         origin = Origin(source, raw.location, raw.retrieved_at, run_id)
         try:
-            with _per_file(spills):
+            with _per_file(spills), _file_database(config) as con:
+                found = kind.staged(raw.path, origin, con) if kind.staged else None
+                if found is not None:
+                    spills[kind.tables[0]].copy(con, found, raw.location)
+                    unresolved, placed = unresolved + found.unresolved, placed + found.placed
+                    continue
                 for parsed in kind.parse(raw, origin):
                     batch = canonical(parsed, kind.tables)
                     for note in batch.notes:  # rows kept with a change: a text cut at its limit
@@ -167,6 +204,14 @@ def _spill(
             f"{source}: {unresolved} of {placed} rows name an admin unit not found in the "
             "gazetteer (kept as given)"
         )
+
+
+@contextmanager
+def _file_database(config: DuckConfig) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB database for one raw file: past its memory limit it spills to the staging
+    folder, so a file of any size stages in bounded memory."""
+    with duckdb.connect(config=config) as con:
+        yield con
 
 
 @contextmanager
@@ -213,16 +258,15 @@ def _write(
     )
     failures = pd.concat([repeated, checked.failures], ignore_index=True)
     con.register("failures", pa.Table.from_pandas(failures, preserve_index=False))
-    kept = con.sql(
-        f"SELECT * EXCLUDE (_row) FROM {staged} WHERE _row NOT IN (SELECT row_no FROM failures)"
-    ).fetch_record_batch(rows_per_batch=BATCH_ROWS)
-    lake_path = lake.write_streamed(
+    lake_path = lake.write_query(
         lake.partition_path(settings.lake_root, table, source, run_id),
-        (pa.Table.from_batches([b]) for b in kept),
+        con,
+        f"SELECT * EXCLUDE (_row) FROM {staged} WHERE _row NOT IN (SELECT row_no FROM failures)",
         TABLES[table],
         options,
+        BATCH_ROWS,
     )
-    moved = _failed_rows(con, staged) if len(failures) else None
+    moved = _failed_rows(con, spill, staged) if len(failures) else None
     rejected, failed = spill.bad.rows, 0 if moved is None else len(moved)
     q_path = None
     if rejected or failed:
@@ -251,7 +295,7 @@ def _write(
     return part
 
 
-def _failed_rows(con: duckdb.DuckDBPyConnection, staged: str) -> pd.DataFrame:
+def _failed_rows(con: duckdb.DuckDBPyConnection, spill: _Spill, staged: str) -> pd.DataFrame:
     """The rows that failed a check, as quarantine rows: 1-based row_no in the run, the row
     itself as a JSON record."""
     bad = con.sql(
@@ -263,7 +307,7 @@ def _failed_rows(con: duckdb.DuckDBPyConnection, staged: str) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            "row_no": bad["row_no"].astype("int64") + 1,
+            "row_no": spill.run_rows(con, staged, bad["row_no"].astype("int64")) + 1,
             "source_url": bad["source_url"],
             "source_record_id": bad["source_record_id"],
             "reason": bad["reason"].astype(str),

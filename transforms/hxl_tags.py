@@ -101,7 +101,7 @@ def tag_row(rows: Iterable[Sequence[object]]) -> int | None:
 
 def from_rows(header: Sequence[object], rows: list[Sequence[object]]) -> HxlTable:
     """A table from a header and the rows under it; the first row is taken as tags if HXL."""
-    names = _unique_names(header)
+    names = unique_names(header)
     tagged = bool(rows) and is_hxl_row(rows[0])
     tags: dict[str, Tag] = {}
     if tagged:
@@ -170,7 +170,7 @@ def _arrow_batches(
     if not header or MOJIBAKE_BYTES.search(head) or "\ufffd" in "".join(header):
         raise _NeedsCareError  # a header that is not UTF-8 is decoded by the careful reader
     refuse_repeated(header, name)
-    names = _unique_names(header)
+    names = unique_names(header)
     try:
         reader = pacsv.open_csv(
             source,
@@ -262,7 +262,7 @@ def _read_careful(raw: bytes, name: str) -> HxlTable:
     header = rows[at - 1] if at else [t if is_hashtag(t) else "" for t in tags]
     refuse_repeated(header, name)
     width = max(len(header), len(tags))
-    names = _unique_names(list(header) + [""] * (width - len(header)))
+    names = unique_names(list(header) + [""] * (width - len(header)))
     tagged = _tags(pd.Series(list(tags) + [None] * (width - len(tags)), index=names))
     titles = tuple(tuple(r) for r in rows[: max(at - 1, 0)])
     return _table(name, names, rows[at + 1 :], tagged, at + 2, titles)
@@ -278,7 +278,7 @@ def _table(
 ) -> HxlTable:
     """Rows under a header: short rows padded; wider rows cut to the tagged width when the file
     is HXL (libhxl reads the extra cells as untagged), an InputError when it is not."""
-    names = _unique_names(header)
+    names = unique_names(header)
     width = len(names)
     if not tags:
         wide = next((n for n, r in enumerate(body) if len(r) > width), None)
@@ -329,7 +329,7 @@ def refuse_repeated(header: Sequence[object], name: str) -> None:
             seen.add(text)
 
 
-def _unique_names(header: Sequence[object]) -> list[str]:
+def unique_names(header: Sequence[object]) -> list[str]:
     """Header cells as column names; blank or repeated ones made unique (`col_7`, `x.2`)."""
     names: list[str] = []
     for i, cell in enumerate(header):

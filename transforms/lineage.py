@@ -38,7 +38,11 @@ class Origin:
 
 
 def record_hash(df: pd.DataFrame) -> pd.Series:
-    """A stable hash of each row's content columns (lineage excluded), as hex text."""
+    """A stable hash of each row's content columns (lineage excluded), as hex text.
+
+    DTM rows get theirs from DuckDB (`transforms/dtm_rows.sql`); a reload compares content
+    where two hashes differ (`warehouse/writes/keep_history.sql`), so how a hash is computed
+    never writes history on its own."""
     content = df[[c for c in df.columns if c not in LINEAGE_COLUMNS]]
     if content.empty:
         return pd.Series([], dtype="string", index=df.index)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,21 @@ class Canonical:
     notes: list[str]
     unresolved: int = 0
     placed: int = 0
+
+
+@dataclass
+class Staged:
+    """A file staged by SQL: its rows as a DuckDB relation, its rejects batch by batch.
+
+    `rows` names a view in the transform's connection with the table's columns and
+    `_file_row`, the row in the file (the last row of the file: `last_row`); `placed` rows
+    of it, `unresolved` of them naming an admin unit the gazetteer lacks."""
+
+    rows: str
+    rejects: Iterator[pd.DataFrame]
+    placed: int
+    unresolved: int
+    last_row: int
 
 
 def canonical(parsed: Parsed, tables: Iterable[str]) -> Canonical:

@@ -139,9 +139,8 @@ def name_keys(names: pd.Series) -> pd.Series:
 
 @cache
 def _units() -> pd.DataFrame:
-    units = admin_units().copy()
-    units["key"] = name_keys(units["name"])
-    return units.set_index("pcode", drop=False)
+    """The gazetteer's units by p-code (name keys are worked out per pool, when asked)."""
+    return admin_units().set_index("pcode", drop=False)
 
 
 @cache
@@ -151,7 +150,7 @@ def _pool(iso3: str, level: int, parent: str | None) -> tuple[tuple[str, ...], t
     mask = (u["iso3"] == iso3) & (u["level"] == level)
     if parent is not None:
         mask &= u["parent_pcode"] == parent
-    return tuple(u.loc[mask, "key"]), tuple(u.loc[mask, "pcode"])
+    return tuple(name_keys(u.loc[mask, "name"])), tuple(u.loc[mask, "pcode"])
 
 
 def match_name(iso3: str, level: int, parent: str | None, key: str) -> tuple[str | None, str]:
@@ -231,9 +230,7 @@ def resolve_and_count(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """
     if df.empty:
         return df, 0
-    keys = _admin_frame(df)
-    keys["iso3"] = df["iso3"].astype("string").str.strip().str.upper()
-    resolved = per_distinct(_resolve, keys)
+    resolved = per_distinct(resolve_distinct, _admin_frame(df).assign(iso3=df["iso3"]))
     out = df.copy()
     for column in ADMIN_COLUMNS:
         out[column] = resolved[column]
@@ -243,8 +240,17 @@ def resolve_and_count(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return with_country_names(out), int(resolved["unresolved"].sum())
 
 
+def resolve_distinct(given: pd.DataFrame) -> pd.DataFrame:
+    """Per row of `given` (iso3 and the admin columns as a transform wrote them): the resolved
+    admin columns, the notes for `extra` (provider values replaced, `admin_match`) and whether
+    it still names an admin unit the gazetteer lacks. Row-wise: call it on distinct rows."""
+    keys = _admin_frame(given)
+    keys["iso3"] = given["iso3"].astype("string").str.strip().str.upper()
+    return _resolve(keys)
+
+
 @cache
-def _country_names() -> dict[str, str]:
+def country_names() -> dict[str, str]:
     """ISO3 (and IDMC territory code) -> the gazetteer's name of the country."""
     territories = idmc_territories()
     names = dict(zip(territories["iso3"], territories["idmc_short_name"], strict=True))
@@ -258,7 +264,7 @@ def with_country_names(df: pd.DataFrame) -> pd.DataFrame:
     if "place_name" not in df.columns or "admin_level" not in df.columns:
         return df
     iso3 = df["iso3"].astype("string").str.strip().str.upper()
-    named = iso3.map(_country_names()).astype("string")
+    named = iso3.map(country_names()).astype("string")
     given = df["place_name"].astype("string")
     country = (df["admin_level"] == 0) & named.notna()
     out = df.copy()

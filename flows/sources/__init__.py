@@ -9,15 +9,20 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import BinaryIO
 
+import duckdb
+
 from flows.fetch import RawFile, fetch_files
 from flows.kinds import UnknownKindError, check_kind, kind_names
 from flows.live_api import LiveApi
 from flows.settings import Settings, SourceConfig
 from transforms.lineage import Origin
-from transforms.parsed import Parsed
+from transforms.parsed import Parsed, Staged
 
 Transform = Callable[[bytes, Origin], Parsed]
 BatchTransform = Callable[[BinaryIO, Origin], Iterator[Parsed]]
+# A raw file (path) staged by SQL in DuckDB: a view of its staged rows and its rejects; None
+# when the file is of a format the kind reads with `transform` instead.
+StagedTransform = Callable[[str, Origin, duckdb.DuckDBPyConnection], Staged | None]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class Kind:
     batches: BatchTransform | None = None
     # The kind's live API, when it has one: its locations are read by `LiveApi.fetch`.
     live: LiveApi | None = None
+    # Files staged by SQL in DuckDB (places, schema and lineage done there), when it can.
+    staged: StagedTransform | None = None
 
     def fetch(self, source: SourceConfig, settings: Settings) -> list[RawFile]:
         if self.live is not None:

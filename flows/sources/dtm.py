@@ -46,6 +46,7 @@ API = live_api.LiveApi(
     route=r"/v3/displacement/?$",
     read=read_all,
     mark_field=MARK,
+    hosts=("dtmapi.iom.int",),
     credential=live_api.Credential("DTM", "dtm_subscription_key", header=KEY_HEADER),
 )
 
@@ -56,4 +57,5 @@ KIND = Kind(
     patterns=("*.json", "*.csv", "*.xlsx"),
     live=API,
     batches=dtm.parse_batches,
+    staged=dtm.staged,
 )

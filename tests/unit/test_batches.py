@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from transforms import dtm, extra, hxl_tags
-from transforms.distinct import per_distinct
+from transforms.distinct import per_distinct, series_per_distinct
 from transforms.lineage import Origin
 from transforms.places import resolve_admin, resolve_and_count, unresolved_admin
 
@@ -158,6 +158,6 @@ def test_resolve_and_count_counts_what_unresolved_admin_flags() -> None:
 
 def test_per_distinct_takes_unhashable_values_row_by_row() -> None:
     values = pd.Series([{"a": 1}, "7", [2], "7"], dtype=object)
-    got = dtm.numbers(values)
+    got = series_per_distinct(lambda v: pd.to_numeric(v, errors="coerce"), values)
     assert got.isna().tolist() == [True, False, True, False]
     assert got.iloc[1] == 7
