@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from transforms import dtm
+from transforms import dtm, dtm_sql
 from transforms.lineage import Origin
 from transforms.parsed import InputError, canonical
 from transforms.schema import TABLES
@@ -26,26 +26,8 @@ API_FILES = [
     FIXTURES / "displacement-admin2-hti-slice.json",
 ]
 HDX_CSV = FIXTURES / "dtm_hdx_global_slice.csv"
-COLUMNS = [
-    "id",
-    "operation",
-    "admin0Name",
-    "admin0Pcode",
-    "admin1Name",
-    "admin1Pcode",
-    "admin2Name",
-    "admin2Pcode",
-    "adminLevel",
-    "numPresentIdpInd",
-    "reportingDate",
-    "roundNumber",
-    "displacementReason",
-    "numberMales",
-    "numberFemales",
-    "idpOriginAdmin1Name",
-    "idpOriginAdmin1Pcode",
-    "assessmentType",
-]
+# The HDX CSV's columns: the record id, then every field the mapping reads.
+COLUMNS = ["id", *dtm_sql.FIELDS]
 LINEAGE = ["source_url", "retrieved_at", "load_run_id"]
 
 
