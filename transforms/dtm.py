@@ -78,7 +78,8 @@ def hdx_rows(table: HxlTable, origin: Origin) -> Parsed:
 
 def staged(path: str, origin: Origin, con: duckdb.DuckDBPyConnection) -> Staged | None:
     """An HDX CSV or API JSON file to staged rows (places resolved, lineage) as a DuckDB view,
-    and its rejects, with no frame of the whole file; None for a workbook (see `parse`)."""
+    and its rejects, with no frame of the whole file; None for a workbook or a CSV DuckDB
+    does not read as it is (see `parse` and `parse_batches`)."""
     with open(path, "rb") as source:
         head = source.read(4096)
     kind = content_kind(head, origin.name)
@@ -89,7 +90,10 @@ def staged(path: str, origin: Origin, con: duckdb.DuckDBPyConnection) -> Staged 
             records = api_records(source.read(), origin.name)
         found = api_relation(con, records, origin.name)
     else:
-        found = csv_relation(con, path, origin.name)
+        read = csv_relation(con, path, origin.name)
+        if read is None:  # another encoding, mojibake, a title row: read in batches instead
+            return None
+        found = read
         dtm_sql.check_levels(con, origin.name)
     dtm_sql.prepare(con, origin)
     return dtm_sql.staged(con, found)
@@ -152,15 +156,13 @@ def frame_relation(
     return given
 
 
-def csv_relation(con: duckdb.DuckDBPyConnection, path: str, name: str) -> dtm_sql.Records:
-    """An HDX CSV file as the relation `dtm_rows`: read by DuckDB when it is plain UTF-8 with
-    its header first (and the HXL row second, if any), else by the careful reader."""
+def csv_relation(con: duckdb.DuckDBPyConnection, path: str, name: str) -> dtm_sql.Records | None:
+    """An HDX CSV file as the relation `dtm_rows`, read by DuckDB when it is plain UTF-8 with
+    its header first (and the HXL row second, if any); None for any other file, which the
+    careful reader takes in batches (`parse_batches`)."""
     found = csv_duckdb.read_into(con, path, name, "dtm_input")
     if found is None:
-        with open(path, "rb") as source:
-            table = read_csv(source.read(), name)
-        require_columns(f"{name} (DTM HDX CSV)", table.frame.columns, [*REQUIRED, "adminLevel"])
-        return frame_relation(con, table.frame, table.first_row)
+        return None
     columns, first_row = found
     require_columns(f"{name} (DTM HDX CSV)", columns, [*REQUIRED, "adminLevel"])
     dtm_sql.define_rows(con, columns, f"rowid + {int(first_row)}")
