@@ -56,22 +56,14 @@ class HostGuard:
                 )
 
 
-def guard(settings: Settings, locations: Iterable[str]) -> HostGuard:
-    """The guard of a fetch: the setting when given, else the providers' hosts and the
-    hosts of the locations configured."""
+def guard(settings: Settings, locations: Iterable[str], provider: Iterable[str] = ()) -> HostGuard:
+    """The guard of a fetch: the setting when given, else the hosts the live API names
+    (`LiveApi.hosts`, for a live source) and the hosts of the locations configured."""
     explicit = settings.allowed_hosts or []
     if settings.allowed_hosts is not None:
         return HostGuard(explicit, explicit)
     named = [httpx.URL(loc).host for loc in locations if "://" in loc]
-    return HostGuard([*provider_hosts(), *named], explicit)
-
-
-def provider_hosts() -> list[str]:
-    """The hosts the live APIs of the source kinds name (`LiveApi.hosts`), allowed by default
-    with the hosts of the configured locations (sitrep.toml, or the arguments of `sitrep load`)."""
-    from flows.sources import registry  # the kinds import this module (through live_api)
-
-    return sorted({host for kind in registry().values() if kind.live for host in kind.live.hosts})
+    return HostGuard([*provider, *named], explicit)
 
 
 def any_public_host(settings: Settings) -> HostGuard:

@@ -94,7 +94,7 @@ class LiveApi:
         marks = previous_marks(settings, source)
         auth = self.credential.auth(settings, live) if self.credential else None
         pages: Pages = {}
-        with api_client(settings, live, auth) as client:
+        with api_client(settings, live, auth, self.hosts) as client:
             for url in live:
                 mark = marks.get(public(url)) or {}
                 read = Read(client, url, mark, source, settings, self.mark_field)
@@ -107,11 +107,15 @@ class LiveApi:
 
 
 def api_client(
-    settings: Settings, locations: list[str], auth: http.BoundAuth | None = None
+    settings: Settings,
+    locations: list[str],
+    auth: http.BoundAuth | None = None,
+    provider: tuple[str, ...] = (),
 ) -> httpx.Client:
     """The HTTP client of a source's live locations: the settings' timeout, the allowed
-    hosts checked on every hop, and, when given, credentials bound to their origins."""
-    return http.client(settings.http_timeout, auth, hosts.guard(settings, locations))
+    hosts (the API's own and the locations') checked on every hop, and, when given,
+    credentials bound to their origins."""
+    return http.client(settings.http_timeout, auth, hosts.guard(settings, locations, provider))
 
 
 def get(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
-from flows import hosts, http
+from flows import hosts, http, live_api
 from flows.settings import Settings
 from flows.sources import registry
 
@@ -21,15 +22,29 @@ def test_each_credential_is_a_secret_setting(kind: str) -> None:
     assert field.annotation == SecretStr | None, f"{kind}: {credential.setting} is not secret"
 
 
-def test_the_default_allow_list_is_the_apis_hosts_and_the_locations() -> None:
+def test_each_live_api_names_its_provider_hosts() -> None:
     declared = {host for api in APIS.values() for host in api.hosts}
     # every provider host the allow-list named before it was read from the descriptions
     providers = {"dtmapi.iom.int", "hapi.humdata.org", "data.humdata.org", "api.reliefweb.int"}
     assert providers | {"helix-tools-api.idmcdb.org", "api.unhcr.org"} <= declared
-    guard = hosts.guard(Settings(), ["https://example.org/file.csv", "data/x.csv"])
+    assert all(APIS[k].hosts for k in ("dtm", "hapi-idps", "reliefweb", "unhcr", "idmc-idu"))
+
+
+@pytest.mark.parametrize("kind", sorted(k for k, api in APIS.items() if api.hosts))
+def test_a_live_client_allows_its_api_hosts_and_its_locations_only(kind: str) -> None:
+    api = APIS[kind]
+    client = live_api.api_client(Settings(), ["https://example.org/x.csv"], None, api.hosts)
+    with client:
+        (guard,) = [h for h in client.event_hooks["request"] if isinstance(h, hosts.HostGuard)]
     assert guard.allowed is not None
-    assert sorted(guard.allowed) == sorted({*declared, "example.org"})
-    assert hosts.guard(Settings(allowed_hosts=["a.org"]), []).allowed == ["a.org"]
+    assert sorted(guard.allowed) == sorted({*api.hosts, "example.org"})
+    with pytest.raises(hosts.HostRefusedError, match="not an allowed host"):
+        guard.check(httpx.URL("https://elsewhere.org/v1"))
+
+
+def test_the_allowed_hosts_setting_replaces_the_defaults() -> None:
+    assert hosts.guard(Settings(allowed_hosts=["a.org"]), [], ["x.org"]).allowed == ["a.org"]
+    assert hosts.guard(Settings(), ["data/x.csv"]).allowed == []
 
 
 def test_a_secret_setting_is_redacted_once_the_settings_are_read(
