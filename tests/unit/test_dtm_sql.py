@@ -189,6 +189,23 @@ def test_extra_text_is_what_json_dumps_writes(tmp_path: Path) -> None:
     assert "idpOriginAdmin1Name" not in json.loads(rows["extra"].iloc[0])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(f"a{chr(n)}b" for n in range(1, 32)),
+        "".join(chr(n) for n in range(1, 32)),
+        "\\u001B and \\u00e9 as written",
+        "\\u00",
+        "plain",
+    ],
+)
+def test_json_text_is_what_json_dumps_writes_for_control_characters(text: str) -> None:
+    with duckdb.connect() as con:
+        con.execute(dtm_sql.statements()["macros"])
+        [(got,)] = con.execute("SELECT dtm_json($text)", {"text": text}).fetchall()
+    assert got == json.dumps(text, ensure_ascii=False)
+
+
 def test_cells_are_trimmed_and_blank_is_missing(tmp_path: Path) -> None:
     rows, _ = cell_rows(tmp_path, admin1Pcode="\u00a0TD07 ", roundNumber=" ", numberMales="")
     assert list(rows["admin1_pcode"]) == ["TCD07"]
