@@ -33,10 +33,7 @@ CREATE OR REPLACE TEMP MACRO dtm_date(p) AS CASE WHEN p.y::INTEGER BETWEEN 1900 
 CREATE OR REPLACE TEMP MACRO dtm_json(v) AS CASE
     WHEN NOT contains(to_json(v)::VARCHAR, '\u00') THEN to_json(v)::VARCHAR
     WHEN NOT regexp_matches(v, '[\x01-\x1f]') THEN to_json(v)::VARCHAR
-    ELSE replace(replace(replace(replace(replace(replace(replace(replace(replace(
-        to_json(v)::VARCHAR, '\u000B', '\u000b'), '\u000E', '\u000e'), '\u000F', '\u000f'),
-        '\u001A', '\u001a'), '\u001B', '\u001b'), '\u001C', '\u001c'), '\u001D', '\u001d'),
-        '\u001E', '\u001e'), '\u001F', '\u001f')
+    ELSE dtm_json_text(v)
     END;
 -- One `"key": value` member of the `extra` object, NULL when the value is.
 CREATE OR REPLACE TEMP MACRO dtm_member(k, v) AS '"' || k || '": ' || dtm_json(v);

@@ -64,9 +64,25 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def define_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The mapping's macros, and `dtm_json_text`: Python's own JSON text of a string, for the
+    rare value holding a control character (DuckDB writes those escapes in upper case)."""
+    [(known,)] = con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'dtm_json_text'"
+    ).fetchall()
+    if not known:
+        con.create_function(
+            "dtm_json_text",
+            lambda v: json.dumps(v, ensure_ascii=False),
+            [duckdb.sqltype("VARCHAR")],
+            duckdb.sqltype("VARCHAR"),
+        )
+    con.execute(statements()["macros"])
+
+
 def define_rows(con: duckdb.DuckDBPyConnection, columns: list[str], row: str) -> None:
     """`dtm_rows`: the fields of the relation `dtm_input` (absent ones NULL) and `_row`."""
-    con.execute(statements()["macros"])
+    define_macros(con)
     present = set(columns)
     fields = [
         f"{quote(f)}::VARCHAR AS {quote(f)}" if f in present else f"NULL::VARCHAR AS {quote(f)}"

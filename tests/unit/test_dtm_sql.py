@@ -195,13 +195,14 @@ def test_extra_text_is_what_json_dumps_writes(tmp_path: Path) -> None:
         *(f"a{chr(n)}b" for n in range(1, 32)),
         "".join(chr(n) for n in range(1, 32)),
         "\\u001B and \\u00e9 as written",
+        "\x1b beside \\u001B as written",
         "\\u00",
         "plain",
     ],
 )
 def test_json_text_is_what_json_dumps_writes_for_control_characters(text: str) -> None:
     with duckdb.connect() as con:
-        con.execute(dtm_sql.statements()["macros"])
+        dtm_sql.define_macros(con)
         [(got,)] = con.execute("SELECT dtm_json($text)", {"text": text}).fetchall()
     assert got == json.dumps(text, ensure_ascii=False)
 
