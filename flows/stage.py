@@ -184,11 +184,10 @@ def _spill(
     for raw in raws:
         origin = Origin(source, raw.location, raw.retrieved_at, run_id)
         try:
-            with _per_file(spills), _file_database(config) as con:
-                found = kind.staged(raw.path, origin, con) if kind.staged else None
-                if found is not None:
-                    spills[kind.tables[0]].copy(con, found, raw.location)
-                    unresolved, placed = unresolved + found.unresolved, placed + found.placed
+            with _per_file(spills):
+                by_sql = _by_sql(kind, raw, origin, config, spills[kind.tables[0]])
+                if by_sql is not None:
+                    unresolved, placed = unresolved + by_sql[0], placed + by_sql[1]
                     continue
                 for parsed in kind.parse(raw, origin):
                     batch = canonical(parsed, kind.tables)
@@ -206,12 +205,21 @@ def _spill(
         )
 
 
-@contextmanager
-def _file_database(config: DuckConfig) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB database for one raw file: past its memory limit it spills to the staging
-    folder, so a file of any size stages in bounded memory."""
+def _by_sql(
+    kind: Kind, raw: RawFile, origin: Origin, config: DuckConfig, spill: _Spill
+) -> tuple[int, int] | None:
+    """A file of a kind staged by SQL (`Kind.staged`) mapped in a DuckDB database of its own
+    (past its memory limit it spills to the staging folder, so a file of any size stages in
+    bounded memory) and copied into the spill; how many of its rows name an admin unit the
+    gazetteer lacks, of how many placed. None when the kind reads this file in Python."""
+    if kind.staged is None:
+        return None
     with duckdb.connect(config=config) as con:
-        yield con
+        found = kind.staged(raw.path, origin, con)
+        if found is None:
+            return None
+        spill.copy(con, found, raw.location)
+        return found.unresolved, found.placed
 
 
 @contextmanager
