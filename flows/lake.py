@@ -66,19 +66,28 @@ def remote_filesystems(locations: list[str], options: Options = None) -> list[An
     return [filesystem(loc, options)[0] for loc in locations if not is_local(loc)]
 
 
-def write_atomic(location: str | Path, table: pa.Table, options: Options = None) -> str:
-    """Write parquet to a temporary name beside `location`, then move it into place."""
+@contextmanager
+def _in_place(
+    location: str | Path, options: Options
+) -> Iterator[tuple[fsspec.AbstractFileSystem, str]]:
+    """A temporary name beside `location` to write to: moved into place when the block ends,
+    removed when it fails, so a reader never sees half a file."""
     fs, path = filesystem(str(location), options)
     parent, name = path.rsplit("/", 1)
     fs.makedirs(parent, exist_ok=True)
     tmp = f"{parent}/.{name}.tmp-{os.getpid()}"
     try:
-        with fs.open(tmp, "wb") as out:
-            pq.write_table(table, out)
+        yield fs, tmp
         fs.mv(tmp, path)
     finally:
         if fs.exists(tmp):
             fs.rm(tmp)
+
+
+def write_atomic(location: str | Path, table: pa.Table, options: Options = None) -> str:
+    """Write parquet to a temporary name beside `location`, then move it into place."""
+    with _in_place(location, options) as (fs, tmp), fs.open(tmp, "wb") as out:
+        pq.write_table(table, out)
     return str(location)
 
 
@@ -87,19 +96,14 @@ def write_streamed(
 ) -> str:
     """Stream tables (cast to `schema`) into one parquet file under a temporary name beside
     `location`, then move it into place; the file exists, empty, when no row comes."""
-    fs, path = filesystem(str(location), options)
-    parent, name = path.rsplit("/", 1)
-    fs.makedirs(parent, exist_ok=True)
-    tmp = f"{parent}/.{name}.tmp-{os.getpid()}"
-    try:
-        with fs.open(tmp, "wb") as out, pq.ParquetWriter(out, schema) as writer:
-            for table in tables:
-                if table.num_rows:
-                    writer.write_table(table.select(schema.names).cast(schema))
-        fs.mv(tmp, path)
-    finally:
-        if fs.exists(tmp):
-            fs.rm(tmp)
+    with (
+        _in_place(location, options) as (fs, tmp),
+        fs.open(tmp, "wb") as out,
+        pq.ParquetWriter(out, schema) as writer,
+    ):
+        for table in tables:
+            if table.num_rows:
+                writer.write_table(table.select(schema.names).cast(schema))
     return str(location)
 
 
@@ -119,18 +123,10 @@ def write_query(
         return write_streamed(
             location, (pa.Table.from_batches([b]) for b in batches), schema, options
         )
-    fs, path = filesystem(str(location), options)
-    parent, name = path.rsplit("/", 1)
-    fs.makedirs(parent, exist_ok=True)
-    tmp = f"{parent}/.{name}.tmp-{os.getpid()}"
-    try:
-        columns = ", ".join('"' + n.replace('"', '""') + '"' for n in schema.names)
+    columns = ", ".join('"' + n.replace('"', '""') + '"' for n in schema.names)
+    with _in_place(location, options) as (_, tmp):
         target = "'" + tmp.replace("'", "''") + "'"
         con.execute(f"COPY (SELECT {columns} FROM ({query})) TO {target} (FORMAT parquet)")
-        fs.mv(tmp, path)
-    finally:
-        if fs.exists(tmp):
-            fs.rm(tmp)
     return str(location)
 
 
