@@ -15,6 +15,7 @@ import httpx
 from flows import http
 from flows.settings import Settings, SourceConfig
 from transforms.errors import SitrepError
+from transforms.redaction import known_secrets, redact_bytes
 
 CHUNK = 2**20
 
@@ -74,14 +75,14 @@ def store_chunks(
 
 def _redacted(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The chunks with known credential values redacted, also across chunk boundaries."""
-    secrets = http.known_secrets()
+    secrets = known_secrets()
     if not secrets:
         yield from chunks
         return
     keep = 2 * max(len(s) for s in secrets)  # UTF-16: two bytes a character
     tail = b""
     for chunk in chunks:
-        buffer = http.redact_bytes(tail + chunk)
+        buffer = redact_bytes(tail + chunk)
         tail = buffer[-keep:]
         yield buffer[:-keep]
     yield tail

@@ -12,9 +12,7 @@ import httpx
 import tenacity
 
 from transforms.errors import SitrepError
-from transforms.redaction import known_secrets as known_secrets  # for flows.fetch
 from transforms.redaction import redact, register_secret
-from transforms.redaction import redact_bytes as redact_bytes  # for flows.fetch
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 # Headers a decoded body no longer matches, dropped when a capped body is re-wrapped.
