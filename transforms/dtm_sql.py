@@ -132,8 +132,7 @@ def key_lookups(keys: pd.DataFrame) -> pd.DataFrame:
     known and its gazetteer name, whether the p-codes fit, and the admin units resolved."""
     out = keys.copy()
     iso3 = keys["admin0Pcode"].str.strip().str.upper()
-    known = set(gazetteer.countries()["iso3"]) | set(gazetteer.idmc_territories()["iso3"])
-    out["known"] = iso3.isin(known) | iso3.isna()
+    out["known"] = iso3.isin(places.country_codes()) | iso3.isna()
     out["country_name"] = iso3.map(places.country_names()).astype("string")
     for n in (1, 2):
         at_level = (keys["level"] >= n).fillna(False)

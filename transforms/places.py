@@ -40,7 +40,8 @@ def _overrides() -> dict[str, str | None]:
 
 
 @cache
-def _codes() -> frozenset[str]:
+def country_codes() -> frozenset[str]:
+    """Every ISO3 code of a country or an IDMC territory."""
     return frozenset(countries()["iso3"]) | frozenset(idmc_territories()["iso3"])
 
 
@@ -76,7 +77,7 @@ def one_country(value: str) -> str | None:
     overrides = _overrides()
     if key in overrides:
         return overrides[key]
-    if value.upper() in _codes():
+    if value.upper() in country_codes():
         return value.upper()
     if key in _names():
         return _names()[key]
